@@ -1,0 +1,50 @@
+"""Column types shared by the models."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+
+
+class Timestamp(TypeDecorator[datetime]):
+    """A UTC instant with millisecond precision, the precision the API shows.
+
+    PostgreSQL stores ``timestamp(3) with time zone``. SQLite has no such type: SQLAlchemy
+    stores text ``YYYY-MM-DD HH:MM:SS.ffffff`` in UTC, and legacy writes the same text, so
+    both sides sort and compare timestamps identically. Values always come back aware (UTC).
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import TIMESTAMP
+
+            return dialect.type_descriptor(TIMESTAMP(timezone=True, precision=3))
+        return dialect.type_descriptor(sa.DateTime())
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("Timestamp needs an aware datetime")
+        value = truncate_to_millis(value.astimezone(UTC))
+        return value if dialect.name == "postgresql" else value.replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def truncate_to_millis(value: datetime) -> datetime:
+    """Drop sub-millisecond digits, as JavaScript's Date would."""
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
+
+
+def utcnow() -> datetime:
+    """Return the current UTC instant at millisecond precision."""
+    return truncate_to_millis(datetime.now(UTC))
