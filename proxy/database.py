@@ -16,5 +16,6 @@ def init_database(app: Flask) -> None:
     """Bind the shared SQLAlchemy handle and Flask-Migrate (``strangler db ...``) to ``app``."""
     db.init_app(app)
     import backend.models  # noqa: F401  (every table migrations/ owns)
+    import proxy.models  # noqa: F401
 
     migrate.init_app(app, db)

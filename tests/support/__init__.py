@@ -1,0 +1,1 @@
+"""Helpers the test suites share: real databases and real server processes."""
