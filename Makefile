@@ -1,0 +1,58 @@
+# Strangler: every target installs what it needs and can be run again from any state.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STRANGLER := $(VENV)/bin/strangler
+SQLITE_DEFAULT := sqlite:///$(CURDIR)/instance/strangler.db
+API ?= http://127.0.0.1:8000/api
+
+.PHONY: setup migrate legacy proxy run test conformance bench bench-proxy bench-backend bench-shadow lint
+
+setup: $(VENV)/.installed legacy/node_modules/.installed node_modules/.installed
+
+$(VENV)/.installed: pyproject.toml tools/find-python
+	test -x $(PY) || $$(tools/find-python) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+legacy/node_modules/.installed: legacy/package.json legacy/package-lock.json
+	cd legacy && npm ci --no-audit --no-fund
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+migrate: setup
+	mkdir -p instance
+	DATABASE_URL=$${DATABASE_URL:-$(SQLITE_DEFAULT)} $(STRANGLER) db upgrade
+
+legacy: setup
+	DATABASE_URL=$${DATABASE_URL:-$(SQLITE_DEFAULT)} node legacy/src/server.js
+
+proxy: setup
+	DATABASE_URL=$${DATABASE_URL:-$(SQLITE_DEFAULT)} $(VENV)/bin/gunicorn -c deploy/gunicorn.conf.py 'proxy.wsgi:app'
+
+run: migrate
+	DATABASE_URL=$${DATABASE_URL:-$(SQLITE_DEFAULT)} tools/run-all
+
+test: setup
+	$(PY) -m pytest --cov --cov-report=term $(PYTEST_ARGS)
+
+conformance: setup
+	tools/conformance "$(API)"
+
+lint: setup
+	$(VENV)/bin/ruff check backend proxy shadow tests migrations
+
+bench: bench-proxy bench-backend bench-shadow
+
+bench-proxy: setup
+	$(PY) -m tests.performance.bench_proxy
+
+bench-backend: setup
+	$(PY) -m tests.performance.bench_backend
+
+bench-shadow: setup
+	$(PY) -m tests.performance.bench_shadow
