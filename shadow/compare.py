@@ -1,0 +1,52 @@
+"""Compare: judge a candidate Observation against the control's, under a route's Rules."""
+
+from __future__ import annotations
+
+from shadow.clean import canonical, clean
+from shadow.differences import differences
+from shadow.observation import Difference, Kind, Observation, Outcome, Result
+from shadow.rules import Rules
+
+
+def compare(control: Observation, candidate: Observation, rules: Rules | None = None) -> Result:
+    """Return the Result of comparing ``candidate`` with ``control``.
+
+    - candidate raised: ``timeout`` (a timeout exception) or ``candidate_error``;
+    - control raised, or both answered 5xx while ``rules.excuse_server_errors``: ``ignored``
+      (neither gave a response worth comparing);
+    - equal after cleaning: ``match`` (fast path, no DeepDiff);
+    - otherwise ``mismatch`` with the differences located by DeepDiff, capped by
+      ``rules.max_differences``.
+    """
+    rules = rules or Rules()
+    if candidate.exception is not None:
+        outcome = Outcome.TIMEOUT if candidate.timed_out else Outcome.CANDIDATE_ERROR
+        return Result(outcome, reason=_describe(candidate.exception))
+    if control.exception is not None:
+        return Result(Outcome.IGNORED, reason=f"control failed: {_describe(control.exception)}")
+    if (
+        rules.excuse_server_errors
+        and (control.status or 0) >= 500
+        and (candidate.status or 0) >= 500
+    ):
+        return Result(Outcome.IGNORED, reason="both sides answered 5xx")
+    left, right = clean(control, rules), clean(candidate, rules)
+    if canonical(left) == canonical(right):
+        return Result(Outcome.MATCH, control_doc=left, candidate_doc=right)
+    found, truncated = differences(
+        left, right, limit=rules.max_differences, chars=rules.value_chars
+    )
+    if not found:  # DeepDiff saw no difference the canonical text did: report the whole body.
+        found = [Difference("body", Kind.CHANGED, canonical(left["body"])[:200], None)]
+    return Result(
+        Outcome.MISMATCH,
+        differences=tuple(found),
+        truncated=truncated,
+        control_doc=left,
+        candidate_doc=right,
+    )
+
+
+def _describe(exception: BaseException) -> str:
+    text = f"{type(exception).__name__}: {exception}"
+    return text[:300]

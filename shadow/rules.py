@@ -1,0 +1,127 @@
+"""Comparison rules: which fields are ignored, which lists are unordered, what is compared.
+
+Built from routes.yaml's ``shadow:`` section (global) and a route's own settings::
+
+    shadow:                               # global, applies to every shadowed route
+      ignore: [body..createdAt, body..updatedAt, body.user.token]
+      unordered: [body.tags]
+      headers: [x-total-count]            # compared in addition to COMPARED_HEADERS
+      excuse_server_errors: true          # both sides 5xx -> outcome "ignored"
+    routes:
+      - route: GET /api/articles
+        shadow: true
+        ignore: [body.articles[*].favoritesCount]
+        unordered: [body.articles[*].tagList]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from shadow.paths import FieldPath
+
+# Headers compared by default; every other header is Express/Flask noise.
+COMPARED_HEADERS = frozenset(
+    {
+        "content-type",
+        "location",
+        "cache-control",
+        "vary",
+        "www-authenticate",
+        "access-control-allow-origin",
+        "access-control-allow-credentials",
+        "access-control-allow-methods",
+        "access-control-allow-headers",
+        "access-control-expose-headers",
+        "access-control-max-age",
+    }
+)
+SETTING_KEYS = ("ignore", "unordered", "headers", "excuse_server_errors")
+
+
+class RuleError(ValueError):
+    """A shadow setting in routes.yaml is invalid; the message names the setting and value."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """Everything ``clean`` and ``compare`` need to judge one route's responses."""
+
+    ignore: tuple[FieldPath, ...] = ()
+    unordered: tuple[FieldPath, ...] = ()
+    headers: frozenset[str] = COMPARED_HEADERS
+    excuse_server_errors: bool = True
+    max_body_bytes: int = 1_000_000
+    max_differences: int = 50
+    value_chars: int = 200
+
+    @classmethod
+    def from_settings(
+        cls, defaults: Mapping[str, Any] | None = None, route: Mapping[str, Any] | None = None
+    ) -> Rules:
+        """Build the rules for one route: global ``defaults`` plus the route's additions.
+
+        Lists (ignore, unordered, headers) add up; ``excuse_server_errors`` on the route wins.
+        Raise RuleError on a bad path or a value of the wrong type.
+        """
+        rules = cls()
+        for where, settings in (("shadow", defaults or {}), ("route", route or {})):
+            rules = rules.extended(
+                ignore=_paths(where, "ignore", settings.get("ignore")),
+                unordered=_paths(where, "unordered", settings.get("unordered")),
+                headers=_names(where, settings.get("headers")),
+            )
+            excuse = settings.get("excuse_server_errors")
+            if excuse is not None:
+                if not isinstance(excuse, bool):
+                    raise RuleError(f"{where}.excuse_server_errors must be true or false")
+                rules = replace(rules, excuse_server_errors=excuse)
+        return rules
+
+    def extended(
+        self,
+        ignore: Iterable[FieldPath | str] = (),
+        unordered: Iterable[FieldPath | str] = (),
+        headers: Iterable[str] = (),
+    ) -> Rules:
+        """Return a copy with more ignored paths, unordered lists and compared headers."""
+        return replace(
+            self,
+            ignore=self.ignore + tuple(_parsed(p) for p in ignore),
+            # Deepest lists first, so nested unordered lists are sorted before their parents.
+            unordered=tuple(
+                sorted(
+                    self.unordered + tuple(_parsed(p) for p in unordered),
+                    key=lambda p: -len(p.steps),
+                )
+            ),
+            headers=self.headers | {name.lower() for name in headers},
+        )
+
+
+def _parsed(path: FieldPath | str) -> FieldPath:
+    return path if isinstance(path, FieldPath) else FieldPath.parse(path)
+
+
+def _paths(where: str, key: str, value: Any) -> list[FieldPath]:
+    if value is None:
+        return []
+    if isinstance(value, str) or not isinstance(value, list):
+        raise RuleError(f"{where}.{key} must be a list of field paths, got {value!r}")
+    paths = []
+    for item in value:
+        try:
+            paths.append(FieldPath.parse(str(item)))
+        except ValueError as error:
+            raise RuleError(f"{where}.{key}: {error}") from None
+    return paths
+
+
+def _names(where: str, value: Any) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise RuleError(f"{where}.headers must be a list of header names, got {value!r}")
+    return value
