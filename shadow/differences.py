@@ -30,6 +30,22 @@ def differences(
     control: dict[str, Any], candidate: dict[str, Any], *, limit: int = 50, chars: int = 200
 ) -> tuple[list[Difference], bool]:
     """Return up to ``limit`` differences between the documents, and whether more were cut."""
+    found, truncated = locate(control, candidate, limit=limit)
+    return [
+        Difference(
+            path=format_path(keys),
+            kind=kind,
+            control=_shown(control, keys, chars),
+            candidate=_shown(candidate, keys, chars),
+        )
+        for keys, kind in found
+    ], truncated
+
+
+def locate(
+    control: Any, candidate: Any, *, limit: int = 50
+) -> tuple[list[tuple[tuple[Any, ...], Kind]], bool]:
+    """Return up to ``limit`` (location, kind) pairs, a reordered list counting once."""
     tree = DeepDiff(
         control,
         candidate,
@@ -38,32 +54,22 @@ def differences(
         max_diffs=limit * 4,
         cache_size=0,
     )
-    found: list[tuple[list[Any], Kind]] = []
+    found: list[tuple[tuple[Any, ...], Kind]] = []
     for report, levels in tree.items():
         kind = KINDS.get(report)
         if kind is None:
             continue
         for level in levels:
-            found.append((level.path(output_format="list"), kind))
+            found.append((tuple(level.path(output_format="list")), kind))
     found.sort(key=lambda item: [str(part) for part in item[0]])
-    result: list[Difference] = []
-    reordered: set[tuple[Any, ...]] = set()
+    result: list[tuple[tuple[Any, ...], Kind]] = []
     permutations: dict[tuple[Any, ...], bool] = {}
     for keys, kind in found:
         permuted = _permuted_list(control, candidate, keys, permutations)
-        if permuted is not None:
-            if permuted in reordered:
-                continue
-            reordered.add(permuted)
-            keys, kind = list(permuted), Kind.ORDER_CHANGED
-        result.append(
-            Difference(
-                path=format_path(keys),
-                kind=kind,
-                control=_shown(control, keys, chars),
-                candidate=_shown(candidate, keys, chars),
-            )
-        )
+        if permuted is None:
+            result.append((keys, kind))
+        elif (permuted, Kind.ORDER_CHANGED) not in result:
+            result.append((permuted, Kind.ORDER_CHANGED))
     return result[:limit], len(result) > limit or len(found) >= limit * 4
 
 
