@@ -2,8 +2,129 @@
 
 from __future__ import annotations
 
-from flask.cli import FlaskGroup
+import getpass
+import json
+from pathlib import Path
 
+import click
+import sqlalchemy as sa
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from backend.database import db
 from proxy import create_app
+from proxy.flips import RouteState, flip_route, state_name
+from proxy.models import RouteChange
+from proxy.patterns import PatternError
+from proxy.schema import Weights
+from proxy.validation import RouteFileError, load_table
 
 cli = FlaskGroup(create_app=create_app, help="Strangler: migrate a live API one route at a time.")
+
+
+def _routes_file() -> Path:
+    return Path(current_app.config["ROUTES_FILE"])
+
+
+def _load(path: Path, *, check_backend: bool):
+    shapes = current_app.extensions["strangler"].shapes() if check_backend else None
+    try:
+        return load_table(path.read_text(), str(path), shapes)
+    except FileNotFoundError:
+        raise click.ClickException(f"{path}: no such file") from None
+    except RouteFileError as error:
+        click.echo(str(error), err=True)
+        raise click.exceptions.Exit(1) from None
+
+
+@click.group()
+def routes() -> None:
+    """Show, check and flip the routes of routes.yaml."""
+
+
+@routes.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of objects.")
+@with_appcontext
+def list_routes(as_json: bool) -> None:
+    """List each route with who serves it and who is compared."""
+    table = _load(_routes_file(), check_backend=False)
+    rows = [
+        {
+            "route": route.template,
+            "state": state_name(route.entry),
+            "serve": route.entry.serve.model_dump() if isinstance(route.entry.serve, Weights)
+            else route.entry.serve,
+            "shadow": route.entry.shadow_side or False,
+        }
+        for route in table.routes
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    width = max((len(r["route"]) for r in rows), default=5)
+    click.echo(f"{'ROUTE':<{width}}  {'STATE':<18}  {'SERVE':<22}  SHADOW")
+    for r in rows:
+        serve = r["serve"] if isinstance(r["serve"], str) else json.dumps(r["serve"])
+        click.echo(f"{r['route']:<{width}}  {r['state']:<18}  {serve:<22}  {r['shadow']}")
+    click.echo(f"(unlisted routes: {table.config.default}; version {table.version})")
+
+
+@routes.command("set")
+@click.argument("route")
+@click.argument("state", type=click.Choice(["legacy", "shadow", "canary", "flask"]))
+@click.argument("percent", type=click.IntRange(1, 99), required=False)
+@click.option("--no-shadow", is_flag=True, help="With flask: stop comparing against legacy.")
+@click.option("--reason", help="Why, for the audit log.")
+@click.option("--actor", default=getpass.getuser, show_default="the OS user",
+              help="Who, for the audit log.")
+@with_appcontext
+def set_route(route: str, state: str, percent: int | None, no_shadow: bool,
+              reason: str | None, actor: str) -> None:
+    """Move ROUTE (e.g. "GET /api/tags") to STATE: legacy, shadow, canary N or flask."""
+    if (state == "canary") != (percent is not None):
+        raise click.UsageError("canary takes a percentage (1-99); other states take none")
+    if no_shadow and state != "flask":
+        raise click.UsageError("--no-shadow goes with flask only")
+    name = f"canary {percent}" if state == "canary" else state
+    if no_shadow:
+        name = "flask --no-shadow"
+    runtime = current_app.extensions["strangler"]
+    try:
+        change = flip_route(_routes_file(), route, RouteState.parse(name), actor=actor,
+                            reason=reason, shapes=runtime.shapes())
+    except PatternError as error:
+        raise click.BadParameter(str(error), param_hint="ROUTE") from None
+    except RouteFileError as error:
+        click.echo(str(error), err=True)
+        raise click.exceptions.Exit(1) from None
+    if change is None:
+        click.echo(f"{route} is already {name}; nothing changed")
+    else:
+        click.echo(f"{change.route}: {change.from_state} -> {change.to_state} (by {actor})")
+
+
+@routes.command("check")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path), required=False)
+@with_appcontext
+def check_routes(file: Path | None) -> None:
+    """Validate FILE (default ROUTES_FILE), the backend's URL map included."""
+    table = _load(file or _routes_file(), check_backend=True)
+    click.echo(f"OK: {len(table.routes)} routes, version {table.version}")
+
+
+@routes.command("history")
+@click.option("--route", help="Only this route.")
+@click.option("--limit", default=50, show_default=True)
+@with_appcontext
+def history(route: str | None, limit: int) -> None:
+    """Show the audit log of route flips, newest first."""
+    query = sa.select(RouteChange).order_by(RouteChange.changed_at.desc(), RouteChange.id.desc())
+    if route:
+        query = query.where(RouteChange.route == route)
+    for change in db.session.scalars(query.limit(limit)):
+        note = f"  ({change.reason})" if change.reason else ""
+        click.echo(f"{change.changed_at:%Y-%m-%d %H:%M:%S}  {change.actor:<12}  {change.route}:"
+                   f" {change.from_state} -> {change.to_state}{note}")
+
+
+cli.add_command(routes)

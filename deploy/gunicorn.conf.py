@@ -1,0 +1,48 @@
+"""gunicorn settings for the proxy: ``gunicorn -c deploy/gunicorn.conf.py 'proxy.wsgi:app'``.
+
+Environment: PORT (8000), WEB_CONCURRENCY (workers, default 2 x cores), GUNICORN_WORKER_CLASS
+(gthread; gevent also works), GUNICORN_THREADS (gthread only, default 16),
+PROMETHEUS_MULTIPROC_DIR (default: a fresh temporary directory).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1)))
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
+threads = int(os.environ.get("GUNICORN_THREADS", 16))
+worker_connections = 1000
+keepalive = 30
+graceful_timeout = 10
+timeout = 60
+accesslog = None  # the proxy writes its own JSON access line per request
+errorlog = "-"
+
+# prometheus_client reads this when first imported, so set it before the app is loaded.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="strangler-metrics-")
+
+
+def on_starting(server) -> None:
+    """Wipe the metrics directory: values from a previous run must not be merged in."""
+    directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    shutil.rmtree(directory, ignore_errors=True)
+    os.makedirs(directory, exist_ok=True)
+
+
+def post_worker_init(worker) -> None:
+    """Start this worker's client pool and routes.yaml watcher (after fork, never before)."""
+    runtime = worker.wsgi.extensions.get("strangler")
+    if runtime is not None:
+        runtime.ensure_started()
+
+
+def child_exit(server, worker) -> None:
+    """Drop the dead worker's live gauges from the merged metrics."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

@@ -1,0 +1,89 @@
+"""Dashboard accounts: create them from the CLI, check credentials at login.
+
+``strangler users create NAME --role viewer|operator`` prompts for the password twice, or
+reads one line from standard input with ``--password-stdin`` (scripts, tests).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import sqlalchemy as sa
+from flask.cli import with_appcontext
+
+from backend.database import db
+from proxy.dashboard.models import DashboardUser, Role
+
+MIN_PASSWORD = 8
+# Checked when the username is unknown, so that a wrong name costs as long as a wrong password.
+_DUMMY = DashboardUser(password_hash="")
+_DUMMY.set_password("not a password of anyone")
+
+
+class AccountError(ValueError):
+    """An account cannot be created as asked."""
+
+
+def create_user(username: str, password: str, role: Role) -> DashboardUser:
+    """Create and commit an account; raise AccountError on a taken name or short password."""
+    username = username.strip()
+    if not username or len(username) > 100:
+        raise AccountError("the username must be 1 to 100 characters")
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"the password must be at least {MIN_PASSWORD} characters")
+    if find_user(username) is not None:
+        raise AccountError(f"user {username!r} already exists")
+    user = DashboardUser(username=username, role=Role(role).value)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def find_user(username: str) -> DashboardUser | None:
+    """Return the account named ``username``, if any."""
+    return db.session.scalar(sa.select(DashboardUser).where(DashboardUser.username == username))
+
+
+def authenticate(username: str, password: str) -> DashboardUser | None:
+    """Return the account if ``password`` is right for ``username``, else None."""
+    user = find_user(username)
+    if user is None:
+        _DUMMY.check_password(password)
+        return None
+    return user if user.check_password(password) else None
+
+
+@click.group("users", help="Accounts of the parity dashboard.")
+def users_cli() -> None:
+    """Manage dashboard accounts."""
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option(
+    "--role", type=click.Choice([r.value for r in Role]), required=True,
+    help="viewer reads the dashboard; operator may also flip routes.",
+)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def create_command(username: str, role: str, password_stdin: bool) -> None:
+    """Create a dashboard account."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(username, password, Role(role))
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"created {user.role} {user.username}")
+
+
+@users_cli.command("list")
+@with_appcontext
+def list_command() -> None:
+    """List dashboard accounts."""
+    for user in db.session.scalars(sa.select(DashboardUser).order_by(DashboardUser.username)):
+        click.echo(f"{user.username}\t{user.role}\t{user.created_at:%Y-%m-%d %H:%M}")

@@ -1,0 +1,103 @@
+"""Log in and out: Flask-Login sessions, the attempt limiter, roles.
+
+Anonymous page requests are redirected to the login form; anonymous JSON requests (under
+``<prefix>/api/`` or asking for ``application/json``) get a 401 JSON error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import LoginManager, current_user, login_user, logout_user
+
+from backend.database import db
+from proxy.dashboard import attempts
+from proxy.dashboard.accounts import authenticate
+from proxy.dashboard.models import DashboardUser
+
+login_manager = LoginManager()
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> DashboardUser | None:
+    return db.session.get(DashboardUser, int(user_id)) if user_id.isdigit() else None
+
+
+def wants_json() -> bool:
+    """Return whether the request is an API call or asks for JSON rather than a page."""
+    prefix = current_app.config["DASHBOARD_PREFIX"]
+    if request.path.startswith(prefix + "/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+@login_manager.unauthorized_handler
+def unauthorized() -> Response | tuple[Response, int]:
+    if wants_json():
+        return jsonify(error="authentication required"), 401
+    return redirect(url_for("dashboard.login", next=request.full_path.rstrip("?")))
+
+
+def operator_required(view: View) -> View:
+    """Refuse (403) a view to accounts that are not operators."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_operator:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
+
+
+def _safe_next(target: str | None) -> str:
+    """Return ``target`` if it is a dashboard path on this host, else the overview."""
+    prefix = current_app.config["DASHBOARD_PREFIX"]
+    if target and target.startswith(prefix + "/") and not target.startswith("//"):
+        return target
+    return url_for("dashboard.overview")
+
+
+def login() -> Response | str | tuple[str, int]:
+    """Show the login form; on POST check the credentials within the attempt limit."""
+    if request.method == "GET":
+        return render_template("dashboard/login.html", next=request.args.get("next", ""))
+    username = request.form.get("username", "").strip()[:100]
+    password = request.form.get("password", "")
+    address = (request.remote_addr or "unknown")[:64]
+    limit, window = current_app.config["LOGIN_ATTEMPTS"], current_app.config["LOGIN_WINDOW"]
+    form = {"next": request.form.get("next", ""), "username": username}
+    if attempts.is_locked_out(username, address, limit=limit, window=window):
+        message = "Too many failed attempts. Try again later."
+        return render_template("dashboard/login.html", error=message, **form), 429
+    user = authenticate(username, password)
+    if user is None:
+        attempts.record_failure(username, address, window=window)
+        message = "Wrong username or password."
+        return render_template("dashboard/login.html", error=message, **form), 401
+    attempts.clear_failures(username, address)
+    session.clear()
+    login_user(user)
+    return redirect(_safe_next(form["next"]))
+
+
+def logout() -> Response:
+    """Log out and go back to the login form."""
+    logout_user()
+    session.clear()
+    return redirect(url_for("dashboard.login"))

@@ -1,0 +1,70 @@
+"""The overview's rows: each route's state and figures, the ready-to-flip verdict, the order.
+
+A route is ready to flip when its parity is at least ``READY_PARITY`` percent over at least
+``READY_COMPARISONS`` comparisons and the candidate never failed (no candidate errors, no
+timeouts) in the window. Routes that need attention come first: candidate failures, then
+parity below the threshold, then routes still gathering comparisons, then ready ones, then
+routes nobody compares.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from proxy.dashboard.parity import Figures
+from proxy.schema import RouteEntry
+
+ATTENTION = {"failing": 0, "differs": 1, "gathering": 2, "ready": 3, "not compared": 4}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    parity: float  # percent
+    comparisons: int
+
+
+@dataclass(frozen=True)
+class RouteRow:
+    """One line of the overview."""
+
+    route: str
+    state: str
+    figures: Figures
+    verdict: str  # a key of ATTENTION
+    reason: str
+
+    @property
+    def ready(self) -> bool:
+        return self.verdict == "ready"
+
+
+def judge(figures: Figures, compared: bool, limits: Thresholds) -> tuple[str, str]:
+    """Return the verdict on a route and a short sentence saying why."""
+    if figures.candidate_errors:
+        return "failing", f"{figures.candidate_errors} candidate errors or timeouts"
+    if figures.compared == 0:
+        return ("gathering", "no comparisons yet") if compared else (
+            "not compared", "not shadowed")
+    parity = figures.parity or 0.0
+    if parity < limits.parity:
+        return "differs", f"parity {parity:.2f}% < {limits.parity:g}%"
+    if figures.compared < limits.comparisons:
+        return "gathering", f"{figures.compared} of {limits.comparisons} comparisons"
+    return "ready", f"parity {parity:.2f}% over {figures.compared} comparisons"
+
+
+def overview_rows(
+    states: dict[str, tuple[str, RouteEntry | None]],
+    figures: dict[str, Figures],
+    limits: Thresholds,
+) -> list[RouteRow]:
+    """Join routes.yaml's routes with the figures of every route seen, sorted by attention."""
+    rows = []
+    for route in sorted(set(states) | set(figures)):
+        state, entry = states.get(route, ("unlisted", None))
+        seen = figures.get(route, Figures.empty(route))
+        shadowed = entry is not None and entry.shadow_side is not None
+        verdict, reason = judge(seen, shadowed, limits)
+        rows.append(RouteRow(route, state, seen, verdict, reason))
+    rows.sort(key=lambda r: (ATTENTION[r.verdict], r.figures.parity or 0.0, r.route))
+    return rows

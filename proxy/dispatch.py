@@ -1,0 +1,178 @@
+"""The front door: match each request to a route and stream it to the side that serves it.
+
+It sits in front of the proxy's Flask app as WSGI middleware: /health, /metrics and
+/_strangler/ go to Flask; everything else is forwarded without Flask's request machinery.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from proxy import metrics
+from proxy.access_log import log_request
+from proxy.body import BodyTooLarge, ObservedBody, declared_length, has_body, request_chunks
+from proxy.flask_side import call_backend
+from proxy.headers import downstream_headers, request_id, upstream_headers
+from proxy.patterns import BadPath, canonical_segments
+from proxy.runtime import ProxyRuntime
+from proxy.table import Decision
+from proxy.upstream import UpstreamError
+
+StartResponse = Callable[..., Any]
+WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+OWN_PATHS = ("/health", "/metrics")
+
+
+def raw_path(environ: dict[str, Any]) -> str:
+    """Return the path as the client sent it (still percent-encoded)."""
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if raw is None:
+        return environ.get("PATH_INFO", "/").encode("latin-1").decode("utf-8", "replace")
+    if not raw.startswith("/"):
+        raw = urlsplit(raw).path or "/"
+    return raw.partition("?")[0]
+
+
+class ProxyMiddleware:
+    """Route every non-proxy-owned request to legacy or to the in-process Flask backend."""
+
+    def __init__(self, own_app: WSGIApp, runtime: ProxyRuntime) -> None:
+        self.own_app = own_app
+        self.runtime = runtime
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path in OWN_PATHS or path.startswith("/_strangler/"):
+            return self.own_app(environ, start_response)
+        self.runtime.ensure_started()
+        exchange = Exchange(environ, start_response)
+        metrics.IN_FLIGHT.inc()
+        try:
+            return self._forward(exchange)
+        except BaseException:
+            exchange.finish(None, 500, "")
+            raise
+
+    def _forward(self, ex: Exchange) -> Iterable[bytes]:
+        environ = ex.environ
+        try:
+            segments = canonical_segments(raw_path(environ))
+        except BadPath as error:
+            return ex.error(400, str(error))
+        try:
+            table = self.runtime.source.table
+        except ValueError as error:
+            return ex.error(503, f"no valid route table: {error}")
+        decision = table.decide(environ["REQUEST_METHOD"], segments, environ)
+        ex.decision = decision
+        try:
+            length = declared_length(environ)
+        except ValueError:
+            return ex.error(400, "malformed Content-Length")
+        limit = self.runtime.max_body_bytes
+        if length is not None and length > limit:
+            return ex.error(413, f"request body over {limit} bytes", close=True)
+        body = request_chunks(environ["wsgi.input"], length, limit) if has_body(environ) else None
+        query = environ.get("QUERY_STRING")
+        target = decision.path + ("?" + query if query else "")
+        if decision.side == "flask":
+            return self._flask(ex, decision, target, body)
+        return self._legacy(ex, decision, target, body, table)
+
+    def _legacy(self, ex: Exchange, decision: Decision, target: str, body, table) -> Any:
+        headers = upstream_headers(ex.environ, ex.rid)
+        started = time.perf_counter()
+        try:
+            response = self.runtime.client.send(
+                self.runtime.legacy_url(table), ex.environ["REQUEST_METHOD"], target, headers,
+                body, table.config.legacy.timeouts,
+            )
+        except BodyTooLarge as error:
+            return ex.error(413, str(error), close=True)
+        except UpstreamError as error:
+            metrics.UPSTREAM_ERRORS.labels("legacy", error.kind).inc()
+            ex.upstream_seconds = time.perf_counter() - started
+            message = "legacy timed out" if error.status == 504 else "legacy unreachable"
+            return ex.error(error.status, message, kind=error.kind)
+        ex.upstream_seconds = time.perf_counter() - started
+        reason = response.reason or HTTPStatus(response.status).phrase
+        ex.start_response(
+            f"{response.status} {reason}", downstream_headers(response.headers, ex.rid)
+        )
+        ex.status = response.status
+        return ObservedBody(response.chunks, response.close, ex.finish_stream)
+
+    def _flask(self, ex: Exchange, decision: Decision, target: str, body) -> Any:
+        environ = dict(ex.environ)
+        environ["PATH_INFO"] = unquote(decision.path).encode().decode("latin-1")
+        environ["RAW_URI"] = environ["REQUEST_URI"] = target
+        started = time.perf_counter()
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info=None):
+            ex.upstream_seconds = time.perf_counter() - started
+            ex.status = int(status.split(" ", 1)[0])
+            return ex.start_response(status, downstream_headers(headers, ex.rid), exc_info)
+
+        chunks = call_backend(self.runtime.backend_app, environ, ex.rid, body, start_response)
+        return ObservedBody(chunks, getattr(chunks, "close", lambda: None), ex.finish_stream)
+
+
+class Exchange:
+    """One request's bookkeeping: id, decision, timings; it writes the log line and metrics."""
+
+    def __init__(self, environ: dict[str, Any], start_response: StartResponse) -> None:
+        self.environ = environ
+        self.start_response = start_response
+        self.rid = request_id(environ)
+        self.started = time.perf_counter()
+        self.decision: Decision | None = None
+        self.upstream_seconds: float | None = None
+        self.status = 0
+        self._done = False
+
+    def error(self, status: int, message: str, *, kind: str = "", close: bool = False) -> Any:
+        """Answer with the one JSON error shape; it carries the request id."""
+        body = json.dumps({"errors": {"proxy": [message]}, "requestId": self.rid}).encode()
+        headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
+                   ("X-Request-ID", self.rid), ("Via", "1.1 strangler")]
+        if close and self.environ.get("SERVER_SOFTWARE", "").startswith("gunicorn"):
+            headers.append(("Connection", "close"))
+        self.start_response(f"{status} {HTTPStatus(status).phrase}", headers)
+        self.status = status
+        self.finish(None, status, kind)
+        return [body]
+
+    def finish_stream(self, error: BaseException | None) -> None:
+        self.finish(error, self.status, "")
+
+    def finish(self, error: BaseException | None, status: int, kind: str) -> None:
+        """Record the request once: metrics, then one JSON log line."""
+        if self._done:
+            return
+        self._done = True
+        metrics.IN_FLIGHT.dec()
+        total = time.perf_counter() - self.started
+        decision = self.decision
+        route = decision.template if decision else "unmatched"
+        side = decision.side if decision else "none"
+        method = self.environ.get("REQUEST_METHOD", "")
+        if error is not None:
+            kind = kind or (error.kind if isinstance(error, UpstreamError) else "aborted")
+            if isinstance(error, UpstreamError):
+                metrics.UPSTREAM_ERRORS.labels(side, error.kind).inc()
+        metrics.REQUESTS.labels(route, method, f"{status // 100}xx", side).inc()
+        metrics.REQUEST_SECONDS.labels(route, side).observe(total)
+        if self.upstream_seconds is not None:
+            metrics.UPSTREAM_SECONDS.labels(route, side).observe(self.upstream_seconds)
+        log_request(
+            request_id=self.rid, method=method, route=route, side=side, status=status,
+            duration_ms=round(total * 1000, 3),
+            upstream_ms=None if self.upstream_seconds is None
+            else round(self.upstream_seconds * 1000, 3),
+            error=kind or None,
+        )

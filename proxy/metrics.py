@@ -1,0 +1,53 @@
+"""Prometheus metrics; under gunicorn, multiprocess mode (PROMETHEUS_MULTIPROC_DIR).
+
+Labels are route templates ("GET /api/articles/:slug" or "unmatched"), never raw paths.
+"""
+
+from __future__ import annotations
+
+import os
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client import REGISTRY as DEFAULT_REGISTRY
+
+_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+
+REQUESTS = Counter(
+    "strangler_proxy_requests_total", "Requests answered by the proxy.",
+    ["route", "method", "status_class", "side"],
+)
+REQUEST_SECONDS = Histogram(
+    "strangler_proxy_request_duration_seconds", "Whole request, until the body is sent.",
+    ["route", "side"], buckets=_BUCKETS,
+)
+UPSTREAM_SECONDS = Histogram(
+    "strangler_proxy_upstream_duration_seconds", "Upstream call, until its response head.",
+    ["route", "side"], buckets=_BUCKETS,
+)
+UPSTREAM_ERRORS = Counter(
+    "strangler_proxy_upstream_errors_total", "Upstream failures by kind.", ["side", "kind"],
+)
+RELOADS = Counter("strangler_proxy_route_reloads_total", "routes.yaml versions applied.")
+RELOAD_FAILURES = Counter(
+    "strangler_proxy_route_reload_failures_total", "routes.yaml versions rejected as invalid.",
+)
+IN_FLIGHT = Gauge(
+    "strangler_proxy_requests_in_flight", "Requests being answered.", multiprocess_mode="livesum",
+)
+
+
+def exposition() -> tuple[bytes, str]:
+    """Return the metrics page and its content type, merging every worker under gunicorn."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        return generate_latest(registry), CONTENT_TYPE_LATEST
+    return generate_latest(DEFAULT_REGISTRY), CONTENT_TYPE_LATEST

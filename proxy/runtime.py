@@ -1,0 +1,72 @@
+"""Per-worker state: the legacy client pool, the backend app and the routes.yaml watcher.
+
+Nothing here exists until a worker first needs it, and a forked child rebuilds it all:
+sockets and threads are never shared across fork.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from proxy.access_log import configure_logging
+from proxy.legacy import Urllib3LegacyClient
+from proxy.legacy_httpx import HttpxLegacyClient
+from proxy.reload import RouteSource
+from proxy.table import RouteTable
+from proxy.upstream import LegacyClient
+from proxy.validation import Shape, backend_shapes
+
+
+class ProxyRuntime:
+    """Everything one worker process builds lazily, after fork."""
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        self.routes_file = Path(config["ROUTES_FILE"])
+        self.legacy_url_override: str | None = config.get("LEGACY_URL") or None
+        self.max_body_bytes: int = int(config["MAX_BODY_BYTES"])
+        self.client_kind: str = config["HTTP_CLIENT"]
+        self.pool_size: int = int(config["LEGACY_POOL_SIZE"])
+        self.reload_interval: float = float(config["RELOAD_INTERVAL"])
+        self._backend_app: Flask | None = config.get("BACKEND_APP")
+        self._pid: int | None = None
+        self._lock = threading.Lock()
+        self.client: LegacyClient
+        self.source: RouteSource
+
+    def ensure_started(self) -> None:
+        """Build the client pool and start the watcher in this process, once."""
+        if self._pid == os.getpid():
+            return
+        with self._lock:
+            if self._pid == os.getpid():
+                return
+            configure_logging()
+            factory = HttpxLegacyClient if self.client_kind == "httpx" else Urllib3LegacyClient
+            self.client = factory(self.pool_size)
+            self.source = RouteSource(self.routes_file, self.shapes, self.reload_interval)
+            self.source.check()
+            self.source.start_watching()
+            self._pid = os.getpid()
+
+    @property
+    def backend_app(self) -> Flask:
+        """Return the Flask backend (created on first use unless given as BACKEND_APP)."""
+        if self._backend_app is None:
+            from backend import create_app as create_backend
+
+            self._backend_app = create_backend()
+        return self._backend_app
+
+    def shapes(self) -> set[Shape]:
+        """Return the operations the backend implements, for validating ``serve: flask``."""
+        return backend_shapes(self.backend_app.url_map)
+
+    def legacy_url(self, table: RouteTable) -> str:
+        """Return legacy's base URL: LEGACY_URL if set, else routes.yaml's ``legacy.url``."""
+        return (self.legacy_url_override or table.config.legacy.url).rstrip("/")

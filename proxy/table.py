@@ -1,0 +1,92 @@
+"""The route table: match a request to its route and decide which side serves it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from proxy.canary import choose_side, identity
+from proxy.patterns import RoutePattern
+from proxy.schema import RouteEntry, RouteFile, Side, Weights
+
+
+@dataclass(frozen=True)
+class Route:
+    """A compiled routes.yaml entry."""
+
+    pattern: RoutePattern
+    entry: RouteEntry
+
+    @property
+    def template(self) -> str:
+        return self.pattern.template
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the proxy does with one request: the route (None if unlisted) and the side."""
+
+    route: Route | None
+    side: Side
+    path: str
+
+    @property
+    def template(self) -> str:
+        """Return the metric/log label: the route template, never the raw path."""
+        return self.route.template if self.route else "unmatched"
+
+
+@dataclass
+class RouteTable:
+    """The validated route file, indexed for matching."""
+
+    config: RouteFile
+    version: str = ""
+    routes: list[Route] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.routes = [Route(RoutePattern.parse(e.route), e) for e in self.config.routes]
+        self._exact: dict[tuple[str, tuple[str, ...]], Route] = {}
+        self._by_shape: dict[tuple[str, int], list[Route]] = {}
+        for route in self.routes:
+            p = route.pattern
+            if None not in p.segments:
+                self._exact[(p.method, p.segments)] = route  # type: ignore[index]
+            self._by_shape.setdefault((p.method, len(p.segments)), []).append(route)
+        for candidates in self._by_shape.values():
+            candidates.sort(key=lambda r: r.pattern.specificity())
+
+    def match(self, method: str, segments: list[str]) -> Route | None:
+        """Return the most specific route for ``method`` and canonical ``segments``."""
+        route = self._match(method, segments)
+        if route is None and method == "HEAD":
+            route = self._match("GET", segments)
+        return route
+
+    def _match(self, method: str, segments: list[str]) -> Route | None:
+        lowered = tuple(s.lower() for s in segments)
+        exact = self._exact.get((method, lowered))
+        if exact is not None:
+            return exact
+        for route in self._by_shape.get((method, len(segments)), ()):
+            if route.pattern.matches(segments):
+                return route
+        return None
+
+    def decide(
+        self,
+        method: str,
+        segments: list[str],
+        environ: Mapping[str, Any],
+        who: Callable[[Mapping[str, Any]], str] = identity,
+    ) -> Decision:
+        """Return the route and serving side; the path is rebuilt in canonical form."""
+        route = self.match(method, segments)
+        if route is None:
+            return Decision(None, self.config.default, "/" + "/".join(segments))
+        parts = [lit if lit is not None else seg for lit, seg in
+                 zip(route.pattern.segments, segments, strict=True)]
+        serve = route.entry.serve
+        side = choose_side(serve, who(environ)) if isinstance(serve, Weights) else serve
+        return Decision(route, side, "/" + "/".join(parts))
