@@ -41,9 +41,12 @@ target_db = current_app.extensions['migrate'].db
 
 
 def get_metadata():
+    # shadow/ owns its tables in its own SQLAlchemy Core metadata (it does not use db).
+    from shadow.schema import metadata as shadow_metadata
+
     if hasattr(target_db, 'metadatas'):
-        return target_db.metadatas[None]
-    return target_db.metadata
+        return [target_db.metadatas[None], shadow_metadata]
+    return [target_db.metadata, shadow_metadata]
 
 
 def run_migrations_offline():

@@ -1,0 +1,115 @@
+"""The parity store's tables (SQLAlchemy Core), created by migrations/0003_parity_store.py."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.types import TypeDecorator
+
+# The same convention as backend/database.py, so constraint names are stable across databases.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UtcTimestamp(TypeDecorator[datetime]):
+    """A UTC instant: ``timestamp(3) with time zone`` on PostgreSQL, UTC text on SQLite."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(postgresql.TIMESTAMP(timezone=True, precision=3))
+        return dialect.type_descriptor(sa.DateTime())
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("UtcTimestamp needs an aware datetime")
+        value = value.astimezone(UTC)
+        return value if dialect.name == "postgresql" else value.replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+RowId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+comparisons = sa.Table(
+    "parity_comparisons",
+    metadata,
+    sa.Column("id", RowId, primary_key=True),
+    sa.Column("route", sa.String(300), nullable=False),
+    sa.Column("method", sa.String(10), nullable=False),
+    sa.Column("outcome", sa.String(20), nullable=False),
+    sa.Column("control_side", sa.String(20), nullable=False),
+    sa.Column("control_status", sa.Integer),
+    sa.Column("candidate_status", sa.Integer),
+    sa.Column("control_ms", sa.Float),
+    sa.Column("candidate_ms", sa.Float),
+    sa.Column("request_id", sa.String(100)),
+    sa.Column("compared_at", UtcTimestamp, nullable=False),
+    sa.Index("ix_parity_comparisons_route_compared_at", "route", "compared_at"),
+    sa.Index("ix_parity_comparisons_compared_at", "compared_at"),
+)
+
+# One row per (mismatch, generalised field path): what `parity report` ranks.
+differences = sa.Table(
+    "parity_differences",
+    metadata,
+    sa.Column("id", RowId, primary_key=True),
+    sa.Column("comparison_id", RowId, sa.ForeignKey("parity_comparisons.id"), nullable=False),
+    sa.Column("route", sa.String(300), nullable=False),
+    sa.Column("path", sa.String(500), nullable=False),
+    sa.Column("compared_at", UtcTimestamp, nullable=False),
+    sa.Index("ix_parity_differences_route_compared_at", "route", "compared_at"),
+    sa.Index("ix_parity_differences_comparison_id", "comparison_id"),
+)
+
+# The mismatch reservoir: at most N slots per route, filled by Algorithm R.
+samples = sa.Table(
+    "parity_samples",
+    metadata,
+    sa.Column("id", RowId, primary_key=True),
+    sa.Column("route", sa.String(300), nullable=False),
+    sa.Column("slot", sa.Integer, nullable=False),
+    sa.Column("method", sa.String(10), nullable=False),
+    sa.Column("request_id", sa.String(100)),
+    sa.Column("control_side", sa.String(20), nullable=False),
+    sa.Column("control_status", sa.Integer),
+    sa.Column("candidate_status", sa.Integer),
+    sa.Column("differences", sa.Text, nullable=False),
+    sa.Column("control_body", sa.Text),
+    sa.Column("candidate_body", sa.Text),
+    sa.Column("compared_at", UtcTimestamp, nullable=False),
+    sa.UniqueConstraint("route", "slot"),
+)
+
+# How many mismatches each route's reservoir has been offered (Algorithm R's n).
+reservoirs = sa.Table(
+    "parity_reservoirs",
+    metadata,
+    sa.Column("route", sa.String(300), primary_key=True),
+    sa.Column("seen", sa.BigInteger, nullable=False),
+)
+
+noise = sa.Table(
+    "parity_noise",
+    metadata,
+    sa.Column("route", sa.String(300), primary_key=True),
+    sa.Column("path", sa.String(500), primary_key=True),
+    sa.Column("count", sa.Integer, nullable=False),
+    sa.Column("first_seen", UtcTimestamp, nullable=False),
+    sa.Column("last_seen", UtcTimestamp, nullable=False),
+)
