@@ -1,0 +1,153 @@
+"""``parity``: read the parity store from the command line (mounted by the strangler CLI).
+
+The database is the Flask app's (``SQLALCHEMY_DATABASE_URI``) when an app is at hand,
+otherwise DATABASE_URL.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from datetime import UTC, datetime, timedelta
+
+import click
+import sqlalchemy as sa
+from flask import current_app, has_app_context
+from flask.cli import NoAppException, ScriptInfo
+
+from shadow.report import latest_mismatches, noise_candidates, route_reports
+from shadow.store import engine_from_url
+
+_WINDOW = re.compile(r"^(\d+)([smhdw])$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_since(value: str, now: datetime | None = None) -> datetime:
+    """Turn ``30m``, ``1h``, ``7d`` or an ISO time into the start of the window (UTC)."""
+    now = now or datetime.now(UTC)
+    match = _WINDOW.match(value.strip())
+    if match:
+        return now - timedelta(**{_UNITS[match[2]]: int(match[1])})
+    try:
+        start = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: use e.g. 30m, 1h, 7d or an ISO time") from None
+    return start if start.tzinfo else start.replace(tzinfo=UTC)
+
+
+def database_url() -> str:
+    """Return the URL of the database holding the parity store."""
+    if has_app_context():
+        return current_app.config["SQLALCHEMY_DATABASE_URI"]
+    info = click.get_current_context().find_object(ScriptInfo)
+    if info is not None and info.create_app is not None:
+        try:
+            return info.load_app().config["SQLALCHEMY_DATABASE_URI"]
+        except (NoAppException, KeyError):
+            pass
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        raise click.UsageError("no database: set DATABASE_URL (postgresql://... or sqlite:///...)")
+    return url
+
+
+def _engine() -> sa.Engine:
+    return engine_from_url(database_url())
+
+
+@click.group(help="Shadow parity: how the candidate compares with the control, per route.")
+def parity() -> None:
+    """Group the parity commands."""
+
+
+@parity.command("report")
+@click.option("--since", default="1h", show_default=True, help="Window: 30m, 1h, 7d or ISO.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON row per route.")
+@click.option("--top", default=5, show_default=True, help="Differing paths shown per route.")
+def report_command(since: str, as_json: bool, top: int) -> None:
+    """Show per route: compared, outcomes, match %, top differing paths, latencies."""
+    reports = route_reports(_engine(), parse_since(since), top=top)
+    if as_json:
+        click.echo(json.dumps([r.as_dict() for r in reports], indent=2))
+        return
+    if not reports:
+        click.echo(f"No comparisons since {since}.")
+        return
+    header = ("route", "compared", "match", "mismatch", "ignored", "error", "timeout",
+              "unsafe", "overload", "match %", "cand p50/p99 ms", "ctl p50/p99 ms")  # fmt: skip
+    rows = [header]
+    for r in reports:
+        o = r.outcomes
+        rows.append((
+            r.route, str(r.compared), str(r.match), str(r.mismatch), str(o["ignored"]),
+            str(o["candidate_error"]), str(o["timeout"]), str(o["skipped_unsafe"]),
+            str(o["skipped_overload"]), _pct(r.match_pct),
+            f"{_ms(r.candidate_p50)}/{_ms(r.candidate_p99)}",
+            f"{_ms(r.control_p50)}/{_ms(r.control_p99)}",
+        ))  # fmt: skip
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    for row in rows:
+        numbers = zip(row[1:], widths[1:], strict=True)
+        cells = [row[0].ljust(widths[0])] + [cell.rjust(width) for cell, width in numbers]
+        click.echo("  ".join(cells).rstrip())
+    for r in reports:
+        if r.top_paths:
+            click.echo(f"\nTop differing paths, {r.route}:")
+            for path, count in r.top_paths:
+                click.echo(f"  {count:>6}  {path}")
+
+
+@parity.command("show")
+@click.argument("route")
+@click.option("--limit", default=5, show_default=True, help="How many mismatches.")
+@click.option("--json", "as_json", is_flag=True)
+def show_command(route: str, limit: int, as_json: bool) -> None:
+    """Show ROUTE's latest sampled mismatches as readable diffs (e.g. 'GET /api/tags')."""
+    samples = latest_mismatches(_engine(), route, limit=limit)
+    if as_json:
+        click.echo(json.dumps([s.as_dict() for s in samples], indent=2))
+        return
+    if not samples:
+        click.echo(f"No mismatches sampled for {route}.")
+        return
+    for s in samples:
+        click.echo(
+            f"{s.compared_at:%Y-%m-%d %H:%M:%S} {s.method} {s.route}  request {s.request_id or '-'}"
+            f"  control ({s.control_side}) {s.control_status}  candidate {s.candidate_status}"
+        )
+        for d in s.differences:
+            click.echo(f"  {d['path']}  [{d['kind']}]")
+            click.echo(f"    control:   {_value(d['control'])}")
+            click.echo(f"    candidate: {_value(d['candidate'])}")
+        click.echo("")
+
+
+@parity.command("noise")
+@click.argument("route")
+@click.option("--json", "as_json", is_flag=True)
+def noise_command(route: str, as_json: bool) -> None:
+    """List ROUTE's noise candidates: fields that differ between two control answers."""
+    found = noise_candidates(_engine(), route)
+    if as_json:
+        rows = [{"path": n.path, "count": n.count, "last_seen": n.last_seen.isoformat()}
+                for n in found]  # fmt: skip
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not found:
+        click.echo(f"No noise candidates for {route}.")
+        return
+    for n in found:
+        click.echo(f"{n.count:>6}  {n.path}  (last seen {n.last_seen:%Y-%m-%d %H:%M:%S})")
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f}"
+
+
+def _value(text: str | None) -> str:
+    return "(absent)" if text is None else text

@@ -1,0 +1,182 @@
+"""Reporting queries over the parity store, for ``parity`` commands and the dashboard.
+
+``compared`` counts requests whose candidate was actually tried (match, mismatch, ignored,
+candidate_error, timeout); skipped_unsafe and skipped_overload are counted beside it.
+``match_pct`` is matches / (matches + mismatches), None when there were neither.
+Latency percentiles are nearest-rank, in milliseconds.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from shadow import schema
+from shadow.observation import Outcome
+
+SKIPPED = (Outcome.SKIPPED_UNSAFE, Outcome.SKIPPED_OVERLOAD)
+
+
+@dataclass
+class RouteReport:
+    """Parity of one route over a time window."""
+
+    route: str
+    compared: int = 0
+    outcomes: dict[str, int] = field(default_factory=lambda: {str(o): 0 for o in Outcome})
+    top_paths: list[tuple[str, int]] = field(default_factory=list)
+    candidate_p50: float | None = None
+    candidate_p99: float | None = None
+    control_p50: float | None = None
+    control_p99: float | None = None
+
+    @property
+    def match(self) -> int:
+        return self.outcomes[Outcome.MATCH]
+
+    @property
+    def mismatch(self) -> int:
+        return self.outcomes[Outcome.MISMATCH]
+
+    @property
+    def match_pct(self) -> float | None:
+        judged = self.match + self.mismatch
+        return round(100.0 * self.match / judged, 2) if judged else None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the report as one flat JSON-ready row."""
+        row = {"route": self.route, "compared": self.compared, **self.outcomes}
+        row["match_pct"] = self.match_pct
+        row["top_paths"] = [{"path": path, "count": count} for path, count in self.top_paths]
+        for name in ("candidate_p50", "candidate_p99", "control_p50", "control_p99"):
+            row[f"{name}_ms"] = getattr(self, name)
+        return row
+
+
+@dataclass
+class Sample:
+    """One stored mismatch: the redacted differences and both cleaned bodies."""
+
+    route: str
+    method: str
+    request_id: str | None
+    control_side: str
+    control_status: int | None
+    candidate_status: int | None
+    compared_at: datetime
+    differences: list[dict[str, Any]]
+    control_body: str | None
+    candidate_body: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "compared_at": self.compared_at.isoformat()}
+
+
+@dataclass
+class NoiseCandidate:
+    """A field path that differed between two answers of the control."""
+
+    path: str
+    count: int
+    first_seen: datetime
+    last_seen: datetime
+
+
+def route_reports(engine: sa.Engine, since: datetime, *, top: int = 5) -> list[RouteReport]:
+    """Return the parity of every route with comparisons since ``since``, by route."""
+    table, paths = schema.comparisons, schema.differences
+    reports: dict[str, RouteReport] = {}
+    with engine.connect() as connection:
+        counts = connection.execute(
+            sa.select(table.c.route, table.c.outcome, sa.func.count())
+            .where(table.c.compared_at >= since)
+            .group_by(table.c.route, table.c.outcome)
+        )
+        for route, outcome, count in counts:
+            report = reports.setdefault(route, RouteReport(route))
+            report.outcomes[outcome] = count
+            if outcome not in SKIPPED:
+                report.compared += count
+        ranked = connection.execute(
+            sa.select(paths.c.route, paths.c.path, sa.func.count().label("n"))
+            .where(paths.c.compared_at >= since)
+            .group_by(paths.c.route, paths.c.path)
+            .order_by(sa.desc("n"), paths.c.path)
+        )
+        for route, path, count in ranked:
+            if route in reports and len(reports[route].top_paths) < top:
+                reports[route].top_paths.append((path, count))
+        for report in reports.values():
+            for side in ("candidate", "control"):
+                column = table.c[f"{side}_ms"]
+                p50, p99 = _percentiles(connection, report.route, column, since, (0.5, 0.99))
+                setattr(report, f"{side}_p50", p50)
+                setattr(report, f"{side}_p99", p99)
+    return [reports[route] for route in sorted(reports)]
+
+
+def _percentiles(
+    connection: sa.Connection,
+    route: str,
+    column: sa.Column,
+    since: datetime,
+    quantiles: tuple[float, ...],
+) -> list[float | None]:
+    table = schema.comparisons
+    where = (table.c.route == route, table.c.compared_at >= since, column.is_not(None))
+    n = connection.execute(sa.select(sa.func.count()).where(*where)).scalar_one()
+    if not n:
+        return [None for _ in quantiles]
+    values = []
+    for q in quantiles:
+        rank = max(1, math.ceil(q * n))
+        values.append(
+            connection.execute(
+                sa.select(column).where(*where).order_by(column).offset(rank - 1).limit(1)
+            ).scalar_one()
+        )
+    return values
+
+
+def latest_mismatches(engine: sa.Engine, route: str, *, limit: int = 10) -> list[Sample]:
+    """Return the route's sampled mismatches (the reservoir), newest first."""
+    table = schema.samples
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.select(table)
+            .where(table.c.route == route)
+            .order_by(table.c.compared_at.desc(), table.c.id.desc())
+            .limit(limit)
+        ).mappings()
+        return [
+            Sample(
+                route=row["route"],
+                method=row["method"],
+                request_id=row["request_id"],
+                control_side=row["control_side"],
+                control_status=row["control_status"],
+                candidate_status=row["candidate_status"],
+                compared_at=row["compared_at"],
+                differences=json.loads(row["differences"]),
+                control_body=row["control_body"],
+                candidate_body=row["candidate_body"],
+            )
+            for row in rows
+        ]
+
+
+def noise_candidates(engine: sa.Engine, route: str) -> list[NoiseCandidate]:
+    """Return the route's noise candidates, most frequent first."""
+    table = schema.noise
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.select(table.c.path, table.c.count, table.c.first_seen, table.c.last_seen)
+            .where(table.c.route == route)
+            .order_by(table.c.count.desc(), table.c.path)
+        )
+        return [NoiseCandidate(*row) for row in rows]
