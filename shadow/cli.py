@@ -113,7 +113,7 @@ def show_command(route: str, limit: int, as_json: bool) -> None:
         return
     for s in samples:
         click.echo(
-            f"{s.compared_at:%Y-%m-%d %H:%M:%S} {s.method} {s.route}  request {s.request_id or '-'}"
+            f"{s.compared_at:%Y-%m-%d %H:%M:%S}  {s.route}  request {s.request_id or '-'}"
             f"  control ({s.control_side}) {s.control_status}  candidate {s.candidate_status}"
         )
         for d in s.differences:
