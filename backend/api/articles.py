@@ -1,0 +1,113 @@
+"""Articles: list, feed, read, create, update, delete, favorite."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, Response, g, request
+
+from backend import serializers, validation
+from backend.auth import login_optional, login_required
+from backend.errors import ValidationFailed
+from backend.json import json_response
+from backend.services import articles
+
+bp = Blueprint("articles", __name__, url_prefix="/api/articles")
+
+_DECIMAL = re.compile(r"[0-9]+")
+FILTERS = ("tag", "author", "favorited")
+BOUNDS = {"limit": (1, 100, 20), "offset": (0, 2147483647, 0)}
+
+
+def page_arguments(*, filters: bool) -> tuple[articles.ListFilters, int, int]:
+    """Read the list's query parameters, reporting every invalid one (422)."""
+    errors: dict[str, str] = {}
+    values: dict[str, str] = {}
+    names = (*FILTERS, *BOUNDS) if filters else tuple(BOUNDS)
+    for name in names:
+        given = request.args.getlist(name)
+        if len(given) > 1:
+            # Legacy: a repeated filter is "not a single value"; a repeated number is no integer.
+            errors[name] = "must be a single value" if name in FILTERS else _range_error(name)
+        elif given:
+            values[name] = given[0]
+    for name in FILTERS:
+        if name in values and "\x00" in values[name]:
+            errors[name] = validation.NUL
+    numbers = {}
+    for name, (low, high, default) in BOUNDS.items():
+        if name in errors:
+            continue
+        raw = values.get(name)
+        if raw is None:
+            numbers[name] = default
+        elif _DECIMAL.fullmatch(raw) and low <= int(raw) <= high:
+            numbers[name] = int(raw)
+        else:
+            errors[name] = _range_error(name)
+    if errors:
+        raise ValidationFailed(errors)
+    chosen = articles.ListFilters(**{name: values.get(name, "") for name in FILTERS})
+    return chosen, numbers["limit"], numbers["offset"]
+
+
+def _range_error(name: str) -> str:
+    low, high, _ = BOUNDS[name]
+    return f"must be an integer from {low} to {high}"
+
+
+@bp.get("")
+@login_optional
+def index() -> Response:
+    filters, limit, offset = page_arguments(filters=True)
+    views, count = articles.list_articles(g.user, filters, limit, offset)
+    return json_response(serializers.articles(views, count))
+
+
+@bp.get("/feed")
+@login_required
+def feed() -> Response:
+    _, limit, offset = page_arguments(filters=False)
+    views, count = articles.feed(g.user, limit, offset)
+    return json_response(serializers.articles(views, count))
+
+
+@bp.get("/<param:slug>")
+@login_optional
+def show(slug: str) -> Response:
+    return json_response(serializers.article(articles.view(g.user, articles.find(slug))))
+
+
+@bp.post("")
+@login_required
+def create() -> Response:
+    article = articles.create(g.user, validation.wrapper(g.body, "article"))
+    return json_response(serializers.article(articles.view(g.user, article)), 201)
+
+
+@bp.put("/<param:slug>")
+@login_required
+def update(slug: str) -> Response:
+    article = articles.update(g.user, slug, validation.wrapper(g.body, "article"))
+    return json_response(serializers.article(articles.view(g.user, article)))
+
+
+@bp.delete("/<param:slug>")
+@login_required
+def delete(slug: str) -> Response:
+    articles.delete(g.user, slug)
+    return Response(status=204)
+
+
+@bp.post("/<param:slug>/favorite")
+@login_required
+def favorite(slug: str) -> Response:
+    article = articles.favorite(g.user, slug)
+    return json_response(serializers.article(articles.view(g.user, article)))
+
+
+@bp.delete("/<param:slug>/favorite")
+@login_required
+def unfavorite(slug: str) -> Response:
+    article = articles.unfavorite(g.user, slug)
+    return json_response(serializers.article(articles.view(g.user, article)))

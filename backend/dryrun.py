@@ -1,0 +1,74 @@
+"""Shadow dry-runs: a request with a valid marker runs, then everything it wrote is rolled back.
+
+The marker is the header ``X-Strangler-Dry-Run`` holding a value signed with itsdangerous'
+TimestampSigner (secret ``STRANGLER_DRY_RUN_SECRET``, else the JWT secret; salt
+``strangler-dry-run``), at most 30 seconds old. With a valid marker the request's session is
+bound to one connection inside an outer transaction: the services' commits only release
+savepoints, the outer transaction is rolled back at teardown, and no signal receiver runs.
+An invalid marker is refused with 400 ``{"errors":{"dry-run":["is invalid"]}}``.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, g, request
+from itsdangerous import BadSignature, TimestampSigner
+from sqlalchemy.orm import Session
+
+from backend import signals
+from backend.database import db
+from backend.errors import BadRequest
+
+HEADER = "X-Strangler-Dry-Run"
+SALT = "strangler-dry-run"
+MAX_AGE_SECONDS = 30
+
+
+def signer(app: Flask | None = None) -> TimestampSigner:
+    """Return the signer for dry-run markers of ``app`` (the current app by default)."""
+    config = (app or current_app).config
+    secret = config.get("STRANGLER_DRY_RUN_SECRET") or config["JWT_SECRET"]
+    return TimestampSigner(secret, salt=SALT)
+
+
+def marker(app: Flask | None = None, value: str = "dry-run") -> str:
+    """Return a fresh marker value for the ``X-Strangler-Dry-Run`` header."""
+    return signer(app).sign(value).decode("ascii")
+
+
+def is_dry_run() -> bool:
+    """Tell whether the current request runs as a dry-run."""
+    return "dry_run" in g
+
+
+def begin() -> None:
+    """Verify the request's marker, if any, and open the transaction that will be rolled back."""
+    value = request.headers.get(HEADER)
+    if value is None:
+        return
+    try:
+        signer().unsign(value, max_age=MAX_AGE_SECONDS)
+    except BadSignature:
+        raise BadRequest("dry-run", "is invalid") from None
+    connection = db.engine.connect()
+    transaction = connection.begin()
+    db.session.remove()
+    db.session.registry.set(Session(bind=connection, join_transaction_mode="create_savepoint"))
+    g.dry_run = (connection, transaction, signals.suppress())
+
+
+def end(_error: BaseException | None = None) -> None:
+    """Roll back everything a dry-run request wrote and restore signals."""
+    state = g.pop("dry_run", None)
+    if state is None:
+        return
+    connection, transaction, token = state
+    db.session.remove()
+    transaction.rollback()
+    connection.close()
+    signals.restore(token)
+
+
+def init_app(app: Flask) -> None:
+    """Check markers before each request; roll dry-runs back after it."""
+    app.before_request(begin)
+    app.teardown_request(end)

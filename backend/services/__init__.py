@@ -1,0 +1,1 @@
+"""The business rules of the Conduit API; the only code that commits."""

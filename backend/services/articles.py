@@ -1,0 +1,286 @@
+"""Articles: listing, feed, reading, writing, deleting and favorites."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from backend import signals, validation
+from backend.database import db
+from backend.errors import Forbidden, NotFound, ValidationFailed
+from backend.models import Article, ArticleTag, Favorite, Follow, Tag, User
+from backend.models.types import utcnow
+from backend.services.profiles import followed_among
+from backend.services.slugs import unique_slug
+from backend.validation import MISSING
+
+ARTICLE_FIELDS = ("title", "description", "body")
+TAG_MAX = 64
+
+
+@dataclass
+class ArticleView:
+    """An article as one viewer sees it."""
+
+    article: Article
+    author: User
+    tags: list[str]
+    favorites_count: int
+    favorited: bool
+    following: bool
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    tag: str = ""
+    author: str = ""
+    favorited: str = ""
+
+
+def find(slug: str) -> Article:
+    """Return the article with ``slug`` or raise 404 ``article not found``."""
+    article = None
+    if "\x00" not in slug:
+        article = db.session.scalar(sa.select(Article).where(Article.slug == slug))
+    if article is None:
+        raise NotFound("article", "not found")
+    return article
+
+
+def list_articles(
+    viewer: User | None, filters: ListFilters, limit: int, offset: int
+) -> tuple[list[ArticleView], int]:
+    """Return one page of matching articles, newest first, and the number of matches."""
+    conditions = []
+    if filters.tag:
+        conditions.append(
+            Article.id.in_(
+                sa.select(ArticleTag.article_id).join(Tag).where(Tag.name == filters.tag)
+            )
+        )
+    if filters.author:
+        conditions.append(
+            Article.author_id.in_(sa.select(User.id).where(User.username == filters.author))
+        )
+    if filters.favorited:
+        conditions.append(
+            Article.id.in_(
+                sa.select(Favorite.article_id)
+                .join(User, User.id == Favorite.user_id)
+                .where(User.username == filters.favorited)
+            )
+        )
+    return _page(viewer, conditions, limit, offset)
+
+
+def feed(viewer: User, limit: int, offset: int) -> tuple[list[ArticleView], int]:
+    """Return one page of articles by the authors ``viewer`` follows, newest first."""
+    followed = sa.select(Follow.followed_id).where(Follow.follower_id == viewer.id)
+    return _page(viewer, [Article.author_id.in_(followed)], limit, offset)
+
+
+def _page(
+    viewer: User | None, conditions: list[Any], limit: int, offset: int
+) -> tuple[list[ArticleView], int]:
+    count = db.session.scalar(sa.select(sa.func.count(Article.id)).where(*conditions)) or 0
+    if count <= offset:
+        return [], count
+    rows = db.session.execute(
+        sa.select(Article, User)
+        .join(User, User.id == Article.author_id)
+        .where(*conditions)
+        .order_by(Article.created_at.desc(), Article.id.desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return views(viewer, [(article, author) for article, author in rows]), count
+
+
+def views(viewer: User | None, rows: list[tuple[Article, User]]) -> list[ArticleView]:
+    """Build the views of ``rows`` with a constant number of queries (tags, favorites, follows)."""
+    ids = [article.id for article, _ in rows]
+    if not ids:
+        return []
+    tags: dict[int, list[str]] = {article_id: [] for article_id in ids}
+    for article_id, name in db.session.execute(
+        sa.select(ArticleTag.article_id, Tag.name)
+        .join(Tag, Tag.id == ArticleTag.tag_id)
+        .where(ArticleTag.article_id.in_(ids))
+    ):
+        tags[article_id].append(name)
+    for names in tags.values():
+        names.sort()  # legacy lists tags by name, in code-point order (Python's str order)
+    viewer_id = viewer.id if viewer is not None else -1
+    favorites = {
+        article_id: (int(total), bool(mine))
+        for article_id, total, mine in db.session.execute(
+            sa.select(
+                Favorite.article_id,
+                sa.func.count(),
+                sa.func.max(sa.case((Favorite.user_id == viewer_id, 1), else_=0)),
+            )
+            .where(Favorite.article_id.in_(ids))
+            .group_by(Favorite.article_id)
+        )
+    }
+    following = followed_among(viewer, {author.id for _, author in rows})
+    return [
+        ArticleView(
+            article=article,
+            author=author,
+            tags=tags[article.id],
+            favorites_count=favorites.get(article.id, (0, False))[0],
+            favorited=favorites.get(article.id, (0, False))[1],
+            following=author.id in following,
+        )
+        for article, author in rows
+    ]
+
+
+def view(viewer: User | None, article: Article) -> ArticleView:
+    """Return ``article`` as ``viewer`` sees it."""
+    author = db.session.get(User, article.author_id)
+    assert author is not None  # the foreign key guarantees it
+    return views(viewer, [(article, author)])[0]
+
+
+def create(author: User, fields: dict[str, Any] | None) -> Article:
+    """Publish a new article from the ``article`` object of a request."""
+    if fields is None:
+        raise ValidationFailed("article", validation.NOT_OBJECT)
+    errors = _field_errors({name: fields.get(name, MISSING) for name in ARTICLE_FIELDS})
+    tag_list = fields.get("tagList")
+    tag_names, tag_error = clean_tags(tag_list)
+    if tag_error:
+        errors["tagList"] = tag_error
+    if errors:
+        raise ValidationFailed(errors)
+    now = utcnow()
+    for attempt in range(3):
+        article = Article(
+            slug=unique_slug(fields["title"]),
+            title=fields["title"],
+            description=fields["description"],
+            body=fields["body"],
+            author_id=author.id,
+            created_at=now,
+            updated_at=now,
+        )
+        db.session.add(article)
+        try:
+            db.session.flush()
+            _attach_tags(article, tag_names)
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()  # a concurrent writer took the slug or a tag: try again
+            if attempt == 2:
+                raise
+            continue
+        break
+    signals.publish(signals.article_published, article)
+    return article
+
+
+def update(user: User, slug: str, fields: dict[str, Any] | None) -> Article:
+    """Change the title, description or body of ``user``'s article ``slug``."""
+    article = find(slug)
+    if article.author_id != user.id:
+        raise Forbidden("article", "forbidden")
+    if fields is None:
+        raise ValidationFailed("article", validation.NOT_OBJECT)
+    present = {name: fields[name] for name in ARTICLE_FIELDS if name in fields}
+    if not present:
+        raise ValidationFailed(
+            "article", "must contain at least one of: title, description, body"
+        )
+    errors = _field_errors(present)
+    if errors:
+        raise ValidationFailed(errors)
+    if "title" in present and present["title"] != article.title:
+        article.slug = unique_slug(present["title"], article.id)
+    for name, value in present.items():
+        setattr(article, name, value)
+    article.updated_at = utcnow()
+    db.session.commit()
+    return article
+
+
+def delete(user: User, slug: str) -> None:
+    """Delete ``user``'s article ``slug`` with its comments, favorites and tag links."""
+    article = find(slug)
+    if article.author_id != user.id:
+        raise Forbidden("article", "forbidden")
+    db.session.execute(sa.delete(Article).where(Article.id == article.id))
+    db.session.commit()
+
+
+def favorite(user: User, slug: str) -> Article:
+    """Add ``slug`` to ``user``'s favorites (idempotent)."""
+    article = find(slug)
+    exists = db.session.get(Favorite, (user.id, article.id))
+    if exists is None:
+        db.session.add(Favorite(user_id=user.id, article_id=article.id))
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()  # a concurrent identical favorite won: same outcome
+    return article
+
+
+def unfavorite(user: User, slug: str) -> Article:
+    """Remove ``slug`` from ``user``'s favorites (idempotent)."""
+    article = find(slug)
+    db.session.execute(
+        sa.delete(Favorite).where(Favorite.user_id == user.id, Favorite.article_id == article.id)
+    )
+    db.session.commit()
+    return article
+
+
+def clean_tags(value: Any) -> tuple[list[str], str | None]:
+    """Return the trimmed, de-duplicated, non-blank tags of ``value``, or the error message."""
+    if value is None:
+        return [], None
+    if not isinstance(value, list) or not all(isinstance(tag, str) for tag in value):
+        return [], "must be an array of strings"
+    names: list[str] = []
+    for raw in value:
+        name = validation.js_trim(raw)
+        if not name:
+            continue
+        if len(name) > TAG_MAX or "\x00" in name:
+            return [], f"must contain tags of at most {TAG_MAX} characters"
+        if name not in names:
+            names.append(name)
+    return names, None
+
+
+def _field_errors(values: dict[str, Any]) -> dict[str, str]:
+    limits = {"title": 255, "description": 1024, "body": None}
+    errors = {}
+    for name, value in values.items():
+        message = validation.required_text(value, max_length=limits[name])
+        if message:
+            errors[name] = message
+    return errors
+
+
+def _attach_tags(article: Article, names: list[str]) -> None:
+    if not names:
+        return
+    existing = {
+        tag.name: tag for tag in db.session.scalars(sa.select(Tag).where(Tag.name.in_(names)))
+    }
+    for name in names:
+        if name not in existing:
+            existing[name] = Tag(name=name)
+            db.session.add(existing[name])
+    db.session.flush()
+    for position, name in enumerate(names):
+        db.session.add(
+            ArticleTag(article_id=article.id, tag_id=existing[name].id, position=position)
+        )
+    db.session.flush()

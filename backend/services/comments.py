@@ -1,0 +1,76 @@
+"""Comments on articles."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from backend import signals, validation
+from backend.database import db
+from backend.errors import Forbidden, NotFound, ValidationFailed
+from backend.models import Comment, User
+from backend.models.types import utcnow
+from backend.services import articles
+from backend.services.profiles import followed_among
+from backend.validation import MISSING
+
+_COMMENT_ID = re.compile(r"[0-9]+")
+MAX_ID = 2**31 - 1
+
+
+@dataclass
+class CommentView:
+    """A comment as one viewer sees it."""
+
+    comment: Comment
+    author: User
+    following: bool
+
+
+def list_comments(viewer: User | None, slug: str) -> list[CommentView]:
+    """Return every comment on ``slug``, newest first, in a constant number of queries."""
+    article = articles.find(slug)
+    rows = db.session.execute(
+        sa.select(Comment, User)
+        .join(User, User.id == Comment.author_id)
+        .where(Comment.article_id == article.id)
+        .order_by(Comment.created_at.desc(), Comment.id.desc())
+    ).all()
+    following = followed_among(viewer, {author.id for _, author in rows})
+    return [CommentView(comment, author, author.id in following) for comment, author in rows]
+
+
+def add(user: User, slug: str, fields: dict[str, Any] | None) -> CommentView:
+    """Add a comment from the ``comment`` object of a request to ``slug``."""
+    article = articles.find(slug)
+    if fields is None:
+        raise ValidationFailed("comment", validation.NOT_OBJECT)
+    message = validation.required_text(fields.get("body", MISSING))
+    if message:
+        raise ValidationFailed("body", message)
+    now = utcnow()
+    comment = Comment(
+        body=fields["body"], article_id=article.id, author_id=user.id, created_at=now,
+        updated_at=now,
+    )
+    db.session.add(comment)
+    db.session.commit()
+    signals.publish(signals.comment_added, comment, article=article)
+    return CommentView(comment, user, False)
+
+
+def delete(user: User, slug: str, comment_id: str) -> None:
+    """Delete ``user``'s comment ``comment_id`` on ``slug``."""
+    article = articles.find(slug)
+    comment = None
+    if _COMMENT_ID.fullmatch(comment_id) and 1 <= int(comment_id) <= MAX_ID:
+        comment = db.session.get(Comment, int(comment_id))
+    if comment is None or comment.article_id != article.id:
+        raise NotFound("comment", "not found")
+    if comment.author_id != user.id:
+        raise Forbidden("comment", "forbidden")
+    db.session.delete(comment)
+    db.session.commit()
