@@ -21,6 +21,7 @@ graceful_timeout = 10
 timeout = 60
 accesslog = None  # the proxy writes its own JSON access line per request
 errorlog = "-"
+control_socket_disable = True  # several proxies (tests, benchmarks) share one machine
 
 # prometheus_client reads this when first imported, so set it before the app is loaded.
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

@@ -36,4 +36,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["strangler"] = runtime
     app.register_blueprint(health.bp)
     app.wsgi_app = ProxyMiddleware(app.wsgi_app, runtime)  # type: ignore[method-assign]
+    from proxy.dashboard import init_dashboard
+
+    init_dashboard(app)  # last: it reserves the dashboard prefix in front of the middleware
     return app

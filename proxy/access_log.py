@@ -14,13 +14,18 @@ proxy_logger = logging.getLogger("strangler.proxy")
 def configure_logging() -> None:
     """Send the proxy's loggers to stderr as bare lines, once per process."""
     for logger in (access_logger, proxy_logger):
-        if logger.handlers:
+        if logger.level == logging.NOTSET:
+            logger.setLevel(logging.INFO)
+        if any(isinstance(h, _ProxyHandler) for h in logger.handlers):
             continue
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _ProxyHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(message)s"))
         logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
         logger.propagate = False
+
+
+class _ProxyHandler(logging.StreamHandler):
+    """The proxy's own stderr handler (recognised so that it is added only once)."""
 
 
 def log_request(**fields: Any) -> None:

@@ -13,6 +13,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from backend.database import db
 from proxy import create_app
+from proxy.dashboard.accounts import users_cli
 from proxy.flips import RouteState, flip_route, state_name
 from proxy.models import RouteChange
 from proxy.patterns import PatternError
@@ -128,3 +129,4 @@ def history(route: str | None, limit: int) -> None:
 
 
 cli.add_command(routes)
+cli.add_command(users_cli)

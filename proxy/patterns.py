@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from proxy.schema import METHODS
 
-_LITERAL = re.compile(r"^[A-Za-z0-9._~!$&'()*+,;=@-]+$")
+_LITERAL = re.compile(r"^[A-Za-z0-9._~!$&',;=@-]+$")  # no ()*+?: Express syntax
 _PARAM = re.compile(r"^:([A-Za-z_][A-Za-z0-9_]*)$")
 _ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
 _UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")

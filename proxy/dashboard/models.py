@@ -25,6 +25,7 @@ class DashboardUser(UserMixin, db.Model):
     """An account of the dashboard, created with ``strangler users create``."""
 
     __tablename__ = "dashboard_users"
+    __table_args__ = (sa.CheckConstraint("role IN ('viewer', 'operator')", name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(100), unique=True)

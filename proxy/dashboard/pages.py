@@ -1,0 +1,111 @@
+"""The dashboard's pages: overview, route page, audit log, and the operators' controls."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Response, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from proxy.dashboard import parity, routing
+from proxy.dashboard.blueprint import bp
+from proxy.dashboard.chart import parity_chart
+from proxy.dashboard.jsondiff import side_by_side
+from proxy.dashboard.login import operator_required
+from proxy.dashboard.verdict import RouteRow, Thresholds, overview_rows
+from proxy.patterns import PatternError
+from proxy.validation import RouteFileError
+
+WINDOWS = {"1h": timedelta(hours=1), "24h": timedelta(days=1), "7d": timedelta(days=7)}
+
+
+def _window() -> tuple[str, timedelta]:
+    name = request.args.get("window", "24h")
+    return (name, WINDOWS[name]) if name in WINDOWS else ("24h", WINDOWS["24h"])
+
+
+def _thresholds() -> Thresholds:
+    return Thresholds(current_app.config["READY_PARITY"], current_app.config["READY_COMPARISONS"])
+
+
+def _rows(window: timedelta) -> tuple[list[RouteRow], routing.RouteFileView]:
+    view = routing.read_routes()
+    states = {route: (routing.state_of(entry, view.default), entry)
+              for route, entry in view.entries.items()}
+    return overview_rows(states, parity.figures_by_route(window), _thresholds()), view
+
+
+def route_url(route: str, endpoint: str = "dashboard.route_page", **values: str) -> str:
+    """Return the URL of a route's page: ``/routes/GET/api/articles/:slug``."""
+    method, _, path = route.partition(" ")
+    return url_for(endpoint, method=method, path=path.lstrip("/"), **values)
+
+
+bp.add_app_template_global(route_url, "route_url")
+bp.add_app_template_global(parity_chart, "parity_chart")
+
+
+@bp.route("/")
+def overview() -> str:
+    """List every route with its state, parity and verdict, what needs attention first."""
+    name, window = _window()
+    rows, view = _rows(window)
+    return render_template("dashboard/overview.html", rows=rows, window=name, windows=WINDOWS,
+                           problems=view.problems, limits=_thresholds())
+
+
+@bp.route("/api/overview")
+def overview_json() -> Response:
+    """Return the overview as JSON."""
+    name, window = _window()
+    rows, view = _rows(window)
+    return jsonify(window=name, problems=view.problems, routes=[
+        {"route": r.route, "state": r.state, "verdict": r.verdict, "reason": r.reason,
+         **r.figures.as_dict()} for r in rows
+    ])
+
+
+@bp.route("/routes/<method>/<path:path>")
+def route_page(method: str, path: str) -> str:
+    """Show one route: parity over time, differing paths, sampled mismatches, noise."""
+    route = f"{method.upper()} /{path}"
+    name, window = _window()
+    view = routing.read_routes()
+    entry = view.entries.get(route)
+    detail = parity.route_detail(route, window)
+    diffs = [side_by_side(m.control, m.candidate, [d["path"] for d in m.sample.differences])
+             for m in detail.mismatches]
+    return render_template(
+        "dashboard/route.html", route=route, state=routing.state_of(entry, view.default),
+        entry=entry, detail=detail, diffs=diffs, window=name, windows=WINDOWS,
+        changes=routing.audit_log(limit=20, route=route), problems=view.problems,
+        states=routing.STATES,
+    )
+
+
+@bp.route("/routes/<method>/<path:path>/flip", methods=["POST"])
+@operator_required
+def flip(method: str, path: str) -> Response:
+    """Move a route to another lifecycle state (operators only)."""
+    route = f"{method.upper()} /{path}"
+    reason = request.form.get("reason", "").strip() or None
+    try:
+        state = routing.requested_state(request.form.get("state", ""),
+                                        request.form.get("percent"))
+        change = routing.flip(route, state, actor=current_user.username, reason=reason)
+    except (ValueError, PatternError) as error:
+        problems = error.problems if isinstance(error, RouteFileError) else [str(error)]
+        for problem in problems:
+            flash(f"Not flipped: {problem}", "error")
+        return redirect(route_url(route))
+    if change is None:
+        flash(f"{route} already is {state.name}; nothing changed.", "info")
+    else:
+        flash(f"{change.route}: {change.from_state} → {change.to_state}", "ok")
+    return redirect(route_url(route))
+
+
+@bp.route("/audit")
+def audit() -> str:
+    """Show every route flip, newest first."""
+    return render_template("dashboard/audit.html", changes=routing.audit_log())

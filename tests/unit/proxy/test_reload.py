@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from proxy import metrics
+from proxy.reload import RouteSource
+from proxy.validation import RouteFileError
+
+GOOD = "routes:\n  - route: GET /api/tags\n    serve: legacy\n"
+
+
+def bump(path: Path, text: str) -> None:
+    """Write and move the mtime forward, so that even a same-size edit is seen."""
+    path.write_text(text)
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+
+
+def test_a_changed_file_is_swapped_in(tmp_path: Path) -> None:
+    path = tmp_path / "routes.yaml"
+    path.write_text(GOOD)
+    source = RouteSource(path, lambda: None)
+    first = source.table
+    assert source.check() is False
+    bump(path, GOOD.replace("GET /api/tags", "GET /api/user"))
+    assert source.check() is True
+    assert source.table.routes[0].template == "GET /api/user"
+    assert source.table.version != first.version
+
+
+def test_an_invalid_file_keeps_the_last_good_table(tmp_path: Path) -> None:
+    path = tmp_path / "routes.yaml"
+    path.write_text(GOOD)
+    source = RouteSource(path, lambda: None)
+    good = source.table
+    failures = metrics.RELOAD_FAILURES._value.get()
+    bump(path, GOOD + "    colour: blue\n")
+    assert source.check() is False
+    assert source.table is good
+    assert "routes[0].colour: unknown key" in source.last_error
+    assert metrics.RELOAD_FAILURES._value.get() == failures + 1
+    bump(path, GOOD)
+    assert source.check() is True
+    assert source.last_error is None
+    assert source.table.version == good.version
+
+
+def test_a_missing_first_file_raises(tmp_path: Path) -> None:
+    source = RouteSource(tmp_path / "missing.yaml", lambda: None)
+    with pytest.raises(RouteFileError, match="missing.yaml"):
+        assert source.table is None
