@@ -14,6 +14,7 @@ proxy_logger = logging.getLogger("strangler.proxy")
 def configure_logging() -> None:
     """Send the proxy's loggers to stderr as bare lines, once per process."""
     for logger in (access_logger, proxy_logger):
+        logger.disabled = False  # logging.config.fileConfig (Alembic's env.py) disables loggers
         if logger.level == logging.NOTSET:
             logger.setLevel(logging.INFO)
         if any(isinstance(h, _ProxyHandler) for h in logger.handlers):
