@@ -16,6 +16,10 @@ from shadow.clean import canonical
 from shadow.observation import Difference, Kind
 from shadow.paths import format_path
 
+# DeepDiff's max_diffs counts every comparison step it makes, not just the differences it
+# reports: this bounds the work spent on one pair of documents.
+MAX_DIFF_STEPS = 20_000
+
 KINDS = {
     "values_changed": Kind.CHANGED,
     "type_changes": Kind.TYPE_CHANGED,
@@ -51,7 +55,7 @@ def locate(
         candidate,
         view="tree",
         threshold_to_diff_deeper=0,
-        max_diffs=limit * 4,
+        max_diffs=MAX_DIFF_STEPS,
         cache_size=0,
     )
     found: list[tuple[tuple[Any, ...], Kind]] = []
@@ -70,7 +74,8 @@ def locate(
             result.append((keys, kind))
         elif (permuted, Kind.ORDER_CHANGED) not in result:
             result.append((permuted, Kind.ORDER_CHANGED))
-    return result[:limit], len(result) > limit or len(found) >= limit * 4
+    capped = bool(tree.get_stats().get("MAX DIFF LIMIT REACHED"))
+    return result[:limit], capped or len(result) > limit
 
 
 def _permuted_list(
