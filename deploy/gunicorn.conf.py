@@ -17,6 +17,8 @@ worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
 threads = int(os.environ.get("GUNICORN_THREADS", 16))
 worker_connections = 1000
 keepalive = 30
+# The proxy is the edge: trust no client-sent X-Forwarded-* unless told (FORWARDED_ALLOW_IPS).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "")
 graceful_timeout = 10
 timeout = 60
 accesslog = None  # the proxy writes its own JSON access line per request

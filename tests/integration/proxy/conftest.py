@@ -1,0 +1,87 @@
+"""Real proxy processes (gunicorn, deploy/gunicorn.conf.py) in front of real upstreams."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.integration.proxy.upstream import Upstream
+from tests.support.databases import DatabaseFactory
+from tests.support.processes import REPO_ROOT, TEST_JWT_SECRET, ServerProcess, free_port
+
+StartProxy = Callable[..., ServerProcess]
+
+
+def proxy_process(
+    routes_file: Path, database_url: str, log_dir: Path, metrics_dir: Path, **env: str
+) -> ServerProcess:
+    """Return (not started) the proxy exactly as ``make proxy`` runs it, on a free port."""
+    port = free_port()
+    return ServerProcess(
+        "proxy",
+        [sys.executable, "-m", "gunicorn", "-c", str(REPO_ROOT / "deploy" / "gunicorn.conf.py"),
+         "proxy.wsgi:app"],
+        port=port,
+        env={
+            "PORT": str(port),
+            "ROUTES_FILE": str(routes_file),
+            "DATABASE_URL": database_url,
+            "JWT_SECRET": TEST_JWT_SECRET,
+            "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+            "WEB_CONCURRENCY": "2",
+            "GUNICORN_THREADS": "8",
+            **env,
+        },
+        ready_path="/health",
+        log_dir=log_dir,
+    )
+
+
+@pytest.fixture(scope="session")
+def start_proxy(
+    artifacts_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[StartProxy]:
+    """Start a proxy: ``start_proxy(routes_file, database_url, LEGACY_URL=..., **env)``."""
+    started: list[ServerProcess] = []
+
+    def start(routes_file: Path, database_url: str, **env: str) -> ServerProcess:
+        metrics_dir = tmp_path_factory.mktemp("metrics")
+        server = proxy_process(routes_file, database_url, artifacts_dir, metrics_dir, **env)
+        started.append(server.start())
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def sqlite_database(databases: DatabaseFactory) -> str:
+    """One migrated SQLite database for proxies that only need /health to find one."""
+    return databases.create("sqlite")
+
+
+@pytest.fixture(scope="module")
+def upstream() -> Iterator[Upstream]:
+    """The threaded edge-case upstream (echo, slow, stream, redirect, gzip, hop)."""
+    server = Upstream().start()
+    yield server
+    server.stop()
+
+
+def worker_pids(server: ServerProcess) -> list[int]:
+    """Return the pids of the gunicorn workers under ``server``'s master process."""
+    assert server.proc is not None
+    children = Path(f"/proc/{server.proc.pid}/task/{server.proc.pid}/children").read_text()
+    return [int(pid) for pid in children.split()]
+
+
+def rss_kib(pid: int) -> int:
+    """Return a process's resident memory in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError(f"no VmRSS for {pid}")
