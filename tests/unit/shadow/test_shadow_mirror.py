@@ -1,0 +1,262 @@
+"""The Mirror: candidates that hang, raise or return garbage never reach the caller."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from shadow.comparison import Comparison
+from shadow.eligibility import Decision, Sampler
+from shadow.mirror import Mirror
+from shadow.observation import Observation, Outcome
+from shadow.rules import Rules
+
+ROUTE = "GET /api/articles/:slug"
+WAIT = 10.0  # generous upper bound for background work to arrive; never a timing assertion
+
+
+class Recorder:
+    """A publisher that keeps what it is told and lets a test wait for it."""
+
+    def __init__(self) -> None:
+        self.comparisons: list[Comparison] = []
+        self.noise_found: list[tuple[str, list[str]]] = []
+        self._changed = threading.Condition()
+
+    def comparison(self, comparison: Comparison) -> None:
+        with self._changed:
+            self.comparisons.append(comparison)
+            self._changed.notify_all()
+
+    def noise(self, route: str, paths: list[str]) -> None:
+        with self._changed:
+            self.noise_found.append((route, paths))
+            self._changed.notify_all()
+
+    def wait(self, count: int = 1) -> list[Comparison]:
+        with self._changed:
+            assert self._changed.wait_for(lambda: len(self.comparisons) >= count, WAIT)
+            return list(self.comparisons)
+
+    def wait_noise(self) -> list[tuple[str, list[str]]]:
+        with self._changed:
+            assert self._changed.wait_for(lambda: self.noise_found, WAIT)
+            return list(self.noise_found)
+
+
+class Broken:
+    """A publisher that always fails: the others must still be told."""
+
+    def comparison(self, comparison: Comparison) -> None:
+        raise RuntimeError("publisher down")
+
+    def noise(self, route: str, paths: list[str]) -> None:
+        raise RuntimeError("publisher down")
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+def release() -> Iterator[threading.Event]:
+    """An event hanging candidates wait on; set at teardown so their threads finish."""
+    event = threading.Event()
+    yield event
+    event.set()
+
+
+@pytest.fixture
+def mirror(recorder: Recorder) -> Iterator[Mirror]:
+    mirror = Mirror([Broken(), recorder], max_in_flight=2, timeout=5.0)
+    yield mirror
+    mirror.close()
+
+
+@pytest.fixture
+def control(observe) -> Observation:
+    return observe({"article": {"slug": "a", "title": "A"}})
+
+
+def wait_idle(mirror: Mirror) -> None:
+    done = threading.Event()
+    for _ in range(1000):
+        if mirror.in_flight == 0:
+            return
+        done.wait(0.01)
+    raise AssertionError("candidate calls still running")
+
+
+def submit(mirror: Mirror, control: Observation, candidate, **options) -> Decision:
+    options.setdefault("route", ROUTE)
+    options.setdefault("method", "GET")
+    return mirror.submit(control=control, candidate=candidate, **options)
+
+
+def test_a_matching_candidate_is_published(mirror, recorder, control, observe) -> None:
+    decision = submit(
+        mirror, control, lambda: observe({"article": {"title": "A", "slug": "a"}}, side="flask"),
+        request_id="req-1", control_side="legacy",
+    )  # fmt: skip
+    assert decision is Decision.MIRRORED
+    [comparison] = recorder.wait()
+    assert comparison.outcome is Outcome.MATCH
+    assert (comparison.route, comparison.method, comparison.request_id) == (ROUTE, "GET", "req-1")
+    assert (comparison.control_status, comparison.candidate_status) == (200, 200)
+    assert comparison.candidate_ms == 10.0  # the observation's own duration, 0.01 s
+
+
+def test_a_mismatch_carries_the_differences(mirror, recorder, control, observe) -> None:
+    submit(mirror, control, lambda: observe({"article": {"slug": "a", "title": "B"}}))
+    [comparison] = recorder.wait()
+    assert comparison.outcome is Outcome.MISMATCH
+    assert comparison.result.paths == ["body.article.title"]
+
+
+def raises() -> Observation:
+    raise ConnectionError("candidate refused the connection")
+
+
+@pytest.mark.parametrize(
+    ("candidate", "reason"),
+    [
+        (raises, "candidate refused the connection"),
+        (lambda: None, "returned NoneType, not an Observation"),
+        (lambda: b"HTTP/1.1 200 OK", "returned bytes, not an Observation"),
+        (lambda: Observation(200, {"Content-Type": "text/html"}, body="str"), "could not compare"),
+        (lambda: Observation(200, headers=None, body=b""), "could not compare"),
+        (lambda: Observation(200, headers=[("broken",)], body=b""), "could not compare"),
+    ],
+)
+def test_a_failing_candidate_is_recorded_not_raised(
+    mirror, recorder, control, candidate, reason
+) -> None:
+    assert submit(mirror, control, candidate) is Decision.MIRRORED
+    [comparison] = recorder.wait()
+    assert comparison.outcome is Outcome.CANDIDATE_ERROR
+    assert reason in comparison.result.reason
+
+
+def test_a_hanging_candidate_times_out_and_its_late_answer_is_dropped(
+    mirror, recorder, control, observe, release
+) -> None:
+    def hangs() -> Observation:
+        release.wait(WAIT)
+        return observe({"article": {"slug": "a", "title": "A"}})
+
+    assert submit(mirror, control, hangs, timeout=0.05) is Decision.MIRRORED
+    [comparison] = recorder.wait()
+    assert comparison.outcome is Outcome.TIMEOUT
+    assert comparison.candidate_status is None
+    release.set()
+    wait_idle(mirror)
+    assert [c.outcome for c in recorder.comparisons] == [Outcome.TIMEOUT]
+
+
+def test_at_the_cap_requests_are_skipped_not_queued(
+    mirror, recorder, control, observe, release
+) -> None:
+    def hangs() -> Observation:
+        release.wait(WAIT)
+        return observe({"article": {"slug": "a", "title": "A"}})
+
+    assert submit(mirror, control, hangs, timeout=0.05) is Decision.MIRRORED
+    assert submit(mirror, control, hangs, timeout=0.05) is Decision.MIRRORED
+    recorder.wait(2)  # both timed out, yet both calls still hold their slot
+    assert mirror.in_flight == 2
+    assert submit(mirror, control, hangs) is Decision.SKIPPED_OVERLOAD
+    assert recorder.comparisons[-1].outcome is Outcome.SKIPPED_OVERLOAD
+    release.set()
+    wait_idle(mirror)
+    assert submit(mirror, control, lambda: observe({"x": 1})) is Decision.MIRRORED
+    assert recorder.wait(4)[-1].outcome is Outcome.MISMATCH
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH"])
+def test_unsafe_methods_are_skipped_unless_dry_run(mirror, recorder, control, method) -> None:
+    called = []
+    assert submit(mirror, control, lambda: called.append(1), method=method) is (
+        Decision.SKIPPED_UNSAFE
+    )
+    assert recorder.comparisons[-1].outcome is Outcome.SKIPPED_UNSAFE
+    assert submit(mirror, control, raises, method=method, writes="dry-run") is Decision.MIRRORED
+    assert recorder.wait(2)[-1].outcome is Outcome.CANDIDATE_ERROR
+    assert called == []
+
+
+def test_unsampled_requests_are_not_mirrored_or_recorded(recorder, control) -> None:
+    class Never:
+        def random(self) -> float:
+            return 0.99
+
+    mirror = Mirror([recorder], sampler=Sampler(Never()))
+    called = []
+    assert submit(mirror, control, lambda: called.append(1), sample=0.5) is Decision.UNSAMPLED
+    assert (called, recorder.comparisons) == ([], [])
+
+
+def test_submit_never_raises(mirror, control) -> None:
+    assert submit(mirror, control, raises, method=None) is Decision.FAILED
+
+
+def test_recheck_publishes_noise(mirror, recorder, control, observe) -> None:
+    submit(
+        mirror, control, lambda: control,
+        recheck=lambda: observe({"article": {"slug": "a", "title": "A", "at": 2}}),
+        rules=Rules(),
+    )  # fmt: skip
+    assert recorder.wait_noise() == [(ROUTE, ["body.article.at"])]
+
+
+def test_works_under_gevent_monkey_patching() -> None:
+    script = textwrap.dedent(
+        """
+        from gevent import monkey; monkey.patch_all()
+        import json, threading, time
+        import gevent
+        from shadow.mirror import Mirror
+        from shadow.observation import Observation
+
+        done = threading.Event(); seen = []; kinds = []
+        class Recorder:
+            def comparison(self, c):
+                seen.append(str(c.outcome))
+                if len(seen) == 4: done.set()
+            def noise(self, route, paths): pass
+        mirror = Mirror([Recorder()], max_in_flight=2, timeout=0.1)
+        ok = Observation(200, {"Content-Type": "application/json"}, b'{"a": 1}')
+        def hangs():
+            time.sleep(30)
+        def fails():
+            kinds.append(type(gevent.getcurrent()).__name__)
+            raise OSError("down")
+        def settle(count):
+            for _ in range(1000):
+                if len(seen) >= count:
+                    return
+                time.sleep(0.01)
+        submit = lambda candidate: mirror.submit(
+            route="GET /x", method="GET", control=ok, candidate=candidate)
+        decisions = [submit(fails)]
+        settle(1)
+        decisions += [submit(hangs), submit(hangs)]
+        settle(3)
+        decisions.append(submit(lambda: ok))
+        done.wait(10)
+        print(json.dumps({"decisions": decisions, "outcomes": seen, "kinds": kinds}))
+        """
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    report = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert report["decisions"] == ["mirrored", "mirrored", "mirrored", "skipped_overload"]
+    assert report["outcomes"] == ["candidate_error", "timeout", "timeout", "skipped_overload"]
+    assert report["kinds"] == ["Greenlet"]  # the candidate ran in a greenlet, not an OS thread
