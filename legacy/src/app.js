@@ -5,7 +5,7 @@
 const cors = require('cors');
 const express = require('express');
 const morgan = require('morgan');
-const { errorHandler } = require('./errors');
+const { bodyErrorHandler, errorHandler } = require('./errors');
 
 morgan.token('request-id', (req) => req.get('X-Request-Id') || '-');
 const LOG_FORMAT =
@@ -19,6 +19,7 @@ function createApp({ config, db }) {
   app.use(morgan(LOG_FORMAT));
   app.use(cors());
   app.use(express.json());
+  app.use(bodyErrorHandler);
 
   const api = express.Router();
   api.use(require('./routes/users'));

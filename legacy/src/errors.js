@@ -36,6 +36,15 @@ function asHttpError(err) {
   return null;
 }
 
+// Placed right after the body parser: an error it did not classify (a corrupt gzip stream, say)
+// still means the body could not be read.
+// eslint-disable-next-line no-unused-vars
+function bodyErrorHandler(err, req, res, next) {
+  next(err instanceof HttpError || typeof err.type === 'string'
+    ? err
+    : new HttpError(400, { body: ['could not be read'] }));
+}
+
 // eslint-disable-next-line no-unused-vars
 function errorHandler(err, req, res, next) {
   let error = asHttpError(err);
@@ -47,4 +56,6 @@ function errorHandler(err, req, res, next) {
   res.status(error.status).json({ errors: error.errors });
 }
 
-module.exports = { HttpError, notFound, forbidden, unauthorized, unprocessable, errorHandler };
+module.exports = {
+  HttpError, notFound, forbidden, unauthorized, unprocessable, bodyErrorHandler, errorHandler,
+};
