@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import click
@@ -52,8 +54,13 @@ def database_url() -> str:
     return url
 
 
-def _engine() -> sa.Engine:
-    return engine_from_url(database_url())
+@contextmanager
+def _database() -> Iterator[sa.Engine]:
+    engine = engine_from_url(database_url())
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 @click.group(help="Shadow parity: how the candidate compares with the control, per route.")
@@ -67,7 +74,9 @@ def parity() -> None:
 @click.option("--top", default=5, show_default=True, help="Differing paths shown per route.")
 def report_command(since: str, as_json: bool, top: int) -> None:
     """Show per route: compared, outcomes, match %, top differing paths, latencies."""
-    reports = route_reports(_engine(), parse_since(since), top=top)
+    start = parse_since(since)
+    with _database() as engine:
+        reports = route_reports(engine, start, top=top)
     if as_json:
         click.echo(json.dumps([r.as_dict() for r in reports], indent=2))
         return
@@ -104,7 +113,8 @@ def report_command(since: str, as_json: bool, top: int) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def show_command(route: str, limit: int, as_json: bool) -> None:
     """Show ROUTE's latest sampled mismatches as readable diffs (e.g. 'GET /api/tags')."""
-    samples = latest_mismatches(_engine(), route, limit=limit)
+    with _database() as engine:
+        samples = latest_mismatches(engine, route, limit=limit)
     if as_json:
         click.echo(json.dumps([s.as_dict() for s in samples], indent=2))
         return
@@ -128,7 +138,8 @@ def show_command(route: str, limit: int, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def noise_command(route: str, as_json: bool) -> None:
     """List ROUTE's noise candidates: fields that differ between two control answers."""
-    found = noise_candidates(_engine(), route)
+    with _database() as engine:
+        found = noise_candidates(engine, route)
     if as_json:
         rows = [{"path": n.path, "count": n.count, "last_seen": n.last_seen.isoformat()}
                 for n in found]  # fmt: skip
