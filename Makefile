@@ -9,6 +9,7 @@ API ?= http://127.0.0.1:8000/api
 .PHONY: setup migrate legacy proxy run test conformance bench bench-proxy bench-backend bench-shadow lint
 
 setup: $(VENV)/.installed legacy/node_modules/.installed node_modules/.installed
+	tools/ensure-chromium
 
 $(VENV)/.installed: pyproject.toml tools/find-python
 	test -x $(PY) || $$(tools/find-python) -m venv $(VENV)

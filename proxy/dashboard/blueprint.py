@@ -35,20 +35,20 @@ def guard() -> Response | None:
 @bp.route("/<path:rest>", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
 def unknown(rest: str) -> tuple[Response | str, int]:
     """Answer 404 for any other URL under the prefix (never forwarded upstream)."""
-    return _error(404, "not found")
+    return _error_page(404, "not found")
 
 
 @bp.errorhandler(CSRFError)
 def csrf_refused(error: CSRFError) -> tuple[Response | str, int]:
-    return _error(400, f"refused: {error.description}")
+    return _error_page(400, f"refused: {error.description}")
 
 
 @bp.errorhandler(403)
-def forbidden(_error: Exception) -> tuple[Response | str, int]:
-    return _error(403, "forbidden: operators only")
+def forbidden(error: Exception) -> tuple[Response | str, int]:
+    return _error_page(403, "forbidden: operators only")
 
 
-def _error(status: int, message: str) -> tuple[Response | str, int]:
+def _error_page(status: int, message: str) -> tuple[Response | str, int]:
     if wants_json():
         return jsonify(error=message), status
     return render_template("dashboard/error.html", status=status, message=message), status

@@ -62,17 +62,19 @@ def configure(app: Flask) -> None:
         "READY_COMPARISONS": int(env.get("STRANGLER_READY_COMPARISONS", "100")),
         "LOGIN_ATTEMPTS": int(env.get("STRANGLER_LOGIN_ATTEMPTS", "5")),
         "LOGIN_WINDOW": int(env.get("STRANGLER_LOGIN_WINDOW", "900")),
-        "SESSION_COOKIE_NAME": "strangler_session",
-        "SESSION_COOKIE_HTTPONLY": True,
-        "SESSION_COOKIE_SAMESITE": "Lax",
-        # CSRF is checked by the dashboard blueprint only: the API's POSTs are proxied as-is.
-        "WTF_CSRF_CHECK_DEFAULT": False,
-        "WTF_CSRF_TIME_LIMIT": None,
     }
     for key, value in defaults.items():
         app.config.setdefault(key, value)
-    # The session cookie is only ever sent back to the dashboard, never to the API upstreams.
-    app.config["SESSION_COOKIE_PATH"] = app.config["DASHBOARD_PREFIX"]
+    app.config.update(
+        SESSION_COOKIE_NAME="strangler_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        # Only ever sent back to the dashboard, never forwarded to the API upstreams.
+        SESSION_COOKIE_PATH=app.config["DASHBOARD_PREFIX"],
+        # CSRF is checked by the dashboard blueprint only: the API's POSTs are proxied as-is.
+        WTF_CSRF_CHECK_DEFAULT=False,
+        WTF_CSRF_TIME_LIMIT=None,
+    )
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = env.get("STRANGLER_SECRET_KEY") or persistent_secret_key(
             Path(app.instance_path)

@@ -1,0 +1,78 @@
+"""The overview and the route page show what the parity store holds."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from backend.database import db
+from tests.unit.dashboard.seeding import seed
+
+TAGS, ARTICLE = "GET /api/tags", "GET /api/articles/:slug"
+
+
+@pytest.fixture
+def seeded(make_app, databases):
+    """A proxy app on its own database holding comparisons of two routes."""
+    from backend.database import database_url
+    from proxy.dashboard.accounts import create_user
+    from proxy.dashboard.models import Role
+    from tests.unit.dashboard.conftest import PASSWORD
+
+    app = make_app(SQLALCHEMY_DATABASE_URI=database_url(databases.create("sqlite")),
+                   READY_COMPARISONS=10)
+    with app.app_context():
+        create_user("otto", PASSWORD, Role.OPERATOR)
+        seed(db.engine, TAGS, matches=18, mismatches=2)
+        seed(db.engine, ARTICLE, matches=30)
+        seed(db.engine, "GET /api/profiles/:username", matches=3, failures=1)
+        seed(db.engine, ARTICLE, matches=5, ago=timedelta(hours=3))
+    return app
+
+
+def test_the_overview_lists_every_route_with_figures_and_attention_first(seeded, login):
+    client = seeded.test_client()
+    login(client, "otto")
+    page = client.get("/_strangler/?window=1h").get_data(as_text=True)
+    profiles = page.index("GET /api/profiles/:username")
+    tags, article = page.index(TAGS), page.index(ARTICLE)
+    assert profiles < tags < article  # failing, then differing, then ready
+    assert "90.00%" in page and "100.00%" in page
+    assert "ready to flip" in page and "candidate errors or timeouts" in page
+
+
+def test_the_overview_json_carries_the_same_figures(seeded, login):
+    client = seeded.test_client()
+    login(client, "otto")
+    rows = {r["route"]: r for r in client.get("/_strangler/api/overview?window=1h").get_json()[
+        "routes"]}
+    assert rows[TAGS]["match_pct"] == 90.0
+    assert rows[TAGS]["compared"] == 20
+    assert rows[TAGS]["state"] == "shadow"
+    assert rows[TAGS]["verdict"] == "differs"
+    assert rows[ARTICLE]["verdict"] == "ready"
+    assert rows[ARTICLE]["compared"] == 30
+    assert rows["GET /api/profiles/:username"]["candidate_errors"] == 1
+    assert rows["GET /api/profiles/:username"]["state"] == "unlisted"
+    wider = client.get("/_strangler/api/overview?window=24h").get_json()["routes"]
+    assert next(r for r in wider if r["route"] == ARTICLE)["compared"] == 35
+
+
+def test_the_route_page_highlights_the_differing_field_side_by_side(seeded, login):
+    client = seeded.test_client()
+    login(client, "otto")
+    page = client.get("/_strangler/routes/GET/api/tags").get_data(as_text=True)
+    assert "<code>body.tags[*]</code>" in page  # top differing path, with its count
+    assert page.count('class="line differs" data-path="body.tags[1]"') >= 2  # both sides
+    assert "&#34;welcome&#34;" in page and "&#34;training&#34;" in page  # escaped quotes
+    assert 'data-path="body.tags[0]"' in page and 'differs" data-path="body.tags[0]"' not in page
+    assert "<svg" in page and "<polyline" in page
+
+
+def test_a_route_without_comparisons_says_so(seeded, login):
+    client = seeded.test_client()
+    login(client, "otto")
+    page = client.get("/_strangler/routes/POST/api/users").get_data(as_text=True)
+    assert "No comparisons in the last 24h." in page
+    assert "No sampled mismatches." in page

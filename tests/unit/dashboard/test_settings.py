@@ -1,0 +1,38 @@
+"""Settings: the prefix and the signing key every worker shares."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from proxy.dashboard.settings import dashboard_prefix, persistent_secret_key
+
+
+@pytest.mark.parametrize(("value", "prefix"), [
+    ("/_strangler", "/_strangler"), ("_ops/", "/_ops"), ("/a/b/", "/a/b"),
+])
+def test_the_prefix_is_normalised(monkeypatch, value, prefix):
+    monkeypatch.setenv("STRANGLER_DASHBOARD_PREFIX", value)
+    assert dashboard_prefix() == prefix
+
+
+def test_an_empty_prefix_is_refused(monkeypatch):
+    monkeypatch.setenv("STRANGLER_DASHBOARD_PREFIX", "/")
+    with pytest.raises(ValueError, match="STRANGLER_DASHBOARD_PREFIX"):
+        dashboard_prefix()
+
+
+def test_racing_workers_all_get_the_same_generated_key(tmp_path):
+    with ThreadPoolExecutor(8) as pool:
+        keys = set(pool.map(lambda _: persistent_secret_key(tmp_path / "instance"), range(16)))
+    assert len(keys) == 1
+    (key,) = keys
+    assert len(key) >= 40
+    assert (tmp_path / "instance" / "secret_key").stat().st_mode & 0o077 == 0
+    assert sorted(p.name for p in (tmp_path / "instance").iterdir()) == ["secret_key"]
+
+
+def test_the_environment_key_wins(make_app, monkeypatch):
+    monkeypatch.setenv("STRANGLER_SECRET_KEY", "from-the-environment")
+    assert make_app(SECRET_KEY=None).config["SECRET_KEY"] == "from-the-environment"

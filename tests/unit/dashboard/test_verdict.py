@@ -1,0 +1,48 @@
+"""The ready-to-flip verdict and the overview's order."""
+
+from __future__ import annotations
+
+import pytest
+
+from proxy.dashboard.parity import Figures
+from proxy.dashboard.verdict import Thresholds, judge, overview_rows
+from proxy.schema import RouteEntry
+from shadow.report import RouteReport
+
+LIMITS = Thresholds(parity=99.0, comparisons=100)
+
+
+def figures(match: int = 0, mismatch: int = 0, error: int = 0, timeout: int = 0) -> Figures:
+    report = RouteReport("GET /api/tags", compared=match + mismatch + error + timeout)
+    report.outcomes.update(match=match, mismatch=mismatch, candidate_error=error, timeout=timeout)
+    return Figures(report)
+
+
+@pytest.mark.parametrize(("seen", "shadowed", "verdict"), [
+    (figures(match=100), True, "ready"),
+    (figures(match=990, mismatch=10), True, "ready"),
+    (figures(match=989, mismatch=11), True, "differs"),
+    (figures(match=99), True, "gathering"),
+    (figures(match=500, error=1), True, "failing"),
+    (figures(match=500, timeout=1), True, "failing"),
+    (figures(), True, "gathering"),
+    (figures(), False, "not compared"),
+])
+def test_judge(seen, shadowed, verdict):
+    assert judge(seen, shadowed, LIMITS)[0] == verdict
+
+
+def test_rows_put_what_needs_attention_first_and_include_unlisted_routes():
+    shadow = RouteEntry(route="GET /x", serve="legacy", shadow="flask")
+    plain = RouteEntry(route="GET /y", serve="legacy")
+    seen = {
+        "GET /ready": figures(match=200), "GET /failing": figures(match=5, error=2),
+        "GET /differs": figures(match=50, mismatch=50), "GET /unlisted": figures(match=1),
+    }
+    states = {"GET /ready": ("shadow", shadow), "GET /failing": ("shadow", shadow),
+              "GET /differs": ("shadow", shadow), "GET /quiet": ("legacy", plain),
+              "GET /new": ("shadow", shadow)}
+    rows = overview_rows(states, {r: Figures(f.report) for r, f in seen.items()}, LIMITS)
+    assert [r.route for r in rows] == [
+        "GET /failing", "GET /differs", "GET /new", "GET /unlisted", "GET /ready", "GET /quiet"]
+    assert rows[3].state == "unlisted"
