@@ -10,6 +10,7 @@ import re
 import zlib
 from typing import Any
 
+import brotli
 from flask import Flask, g, request
 from werkzeug.http import parse_options_header
 
@@ -94,17 +95,19 @@ def _decoded_stream() -> bytes:
 def _inflate(encoding: str, data: bytes) -> bytes:
     try:
         if encoding == "br":
-            import brotli  # type: ignore[import-not-found]
-
             out = brotli.decompress(data)
+            complete = True
         else:
             wbits = 16 + zlib.MAX_WBITS if encoding == "gzip" else zlib.MAX_WBITS
             decompressor = zlib.decompressobj(wbits)
             out = decompressor.decompress(data, LIMIT + 1)
-    except Exception:
+            complete = decompressor.eof
+    except (zlib.error, brotli.error):
         raise BadRequest("body", "could not be read") from None
     if len(out) > LIMIT:
         raise PayloadTooLarge("body", "is too large")
+    if not complete:
+        raise BadRequest("body", "could not be read")  # truncated stream
     return out
 
 

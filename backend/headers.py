@@ -36,15 +36,23 @@ def is_fresh(etag: str | None) -> bool:
     return any(t == etag or t == "W/" + etag or "W/" + t == etag for t in tokens)
 
 
+class PreflightResponse(Response):
+    """A 204 that keeps ``Content-Length: 0``, as ``cors`` sends (Werkzeug drops it on 204s)."""
+
+    def get_wsgi_headers(self, environ):
+        headers = super().get_wsgi_headers(environ)
+        headers["Content-Length"] = "0"
+        return headers
+
+
 def preflight() -> Response:
     """Answer an OPTIONS request the way the ``cors`` package does (204, no body)."""
-    response = Response(status=204)
+    response = PreflightResponse(status=204)
     response.headers["Access-Control-Allow-Methods"] = ALLOWED_METHODS
     requested = request.headers.get("Access-Control-Request-Headers")
-    if requested is not None:
+    response.headers["Vary"] = "Access-Control-Request-Headers"
+    if requested:
         response.headers["Access-Control-Allow-Headers"] = requested
-        response.headers["Vary"] = "Access-Control-Request-Headers"
-    response.headers["Content-Length"] = "0"
     response.headers.pop("Content-Type", None)
     return response
 

@@ -1,0 +1,1 @@
+"""Legacy and the Flask backend answer the same requests the same way: the migration's proof."""

@@ -1,0 +1,47 @@
+"""Legacy and the backend side by side, each on its own fresh database of the same kind."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.comparative.scenario import Scenario
+from tests.support.databases import DatabaseFactory
+from tests.support.processes import ServerProcess, gunicorn_process
+
+
+@dataclass
+class Sides:
+    kind: str
+    legacy: ServerProcess
+    backend: ServerProcess
+    log: Path
+
+
+@pytest.fixture(scope="session", params=["postgresql", "sqlite"])
+def sides(
+    request: pytest.FixtureRequest,
+    databases: DatabaseFactory,
+    start_legacy: Callable[..., ServerProcess],
+    artifacts_dir: Path,
+) -> Iterator[Sides]:
+    """Start legacy and the backend (gunicorn) on two identical fresh databases."""
+    kind = request.param
+    legacy = start_legacy(databases.create(kind))
+    backend = gunicorn_process(
+        "backend", "backend.wsgi:app", databases.create(kind), artifacts_dir, ready_path="/api/tags"
+    ).start()
+    log = artifacts_dir / f"comparative-{kind}.jsonl"
+    log.write_text("")
+    yield Sides(kind, legacy, backend, log)
+    backend.stop()
+    legacy.stop()
+
+
+@pytest.fixture
+def scenario(sides: Sides) -> Scenario:
+    """A new scenario (its own usernames) on the session's two servers."""
+    return Scenario(sides.legacy.url, sides.backend.url, sides.log)
