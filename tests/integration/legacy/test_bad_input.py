@@ -182,6 +182,39 @@ def test_lone_surrogates_are_stored_as_replacement_characters(
     assert (fetched["title"], created["slug"]) == ("\ufffdlone", "lone")
 
 
+@pytest.mark.parametrize(
+    ("method", "headers", "content", "status", "errors"),
+    [
+        ("GET", JSON, b"{", 400, {"body": ["is not valid JSON"]}),  # GET bodies are read too
+        ("POST", JSON, b"   ", 400, {"body": ["is not valid JSON"]}),
+        ("POST", JSON, b"\xef\xbb\xbf{}", 422, {"user": ["must be an object"]}),  # BOM dropped
+        ("POST", {"Content-Type": "Application/JSON; charset=UTF-8"}, b'{"user": {}}', 422,
+         {"username": ["can't be blank"], "email": ["can't be blank"],
+          "password": ["can't be blank"]}),
+        ("POST", {"Content-Type": "application/vnd.api+json"}, b'{"user": {}}', 422,
+         {"user": ["must be an object"]}),  # only application/json is parsed
+        ("POST", {**JSON, "Content-Encoding": "zstd"}, b"{}", 415,
+         {"body": ["has an unsupported content encoding"]}),
+        ("POST", {**JSON, "Content-Encoding": "GZIP"}, b"{}", 400,
+         {"body": ["could not be read"]}),
+        ("POST", {"Content-Type": "application/json; charset=utf-99"}, b"{}", 415,
+         {"body": ["has an unsupported charset"]}),
+    ],
+)
+def test_body_parser_edges(
+    conduit: Conduit, method: str, headers: dict, content: bytes, status: int, errors: dict
+) -> None:
+    path = "/tags" if method == "GET" else "/users"
+    response = conduit.request(method, path, content=content, headers=headers)
+    assert response.status_code == status
+    assert response.json() == {"errors": errors}
+
+
+def test_the_body_is_read_before_routing(conduit: Conduit) -> None:
+    response = conduit.post("/no-such-route", content=b"{", headers=JSON)
+    body_error(response, 400, "is not valid JSON")
+
+
 def test_the_service_is_still_healthy(conduit: Conduit, legacy: ServerProcess) -> None:
     assert conduit.get("/tags").status_code == 200
     assert legacy.proc is not None and legacy.proc.poll() is None
