@@ -7,7 +7,8 @@ The document is ``{"status": int, "headers": {name: value}, "body": ...}``:
 - content-type is compared ignoring case, spaces and charset spelling
   (``application/json; charset=utf-8`` == ``application/json;charset=UTF-8``); list-valued
   headers (vary, cache-control, CORS lists) ignore token order and case.
-- JSON bodies are parsed (key order is irrelevant, 1 == 1.0, but 1 != "1" and true != 1);
+- JSON bodies are parsed (shadow.document: key order is irrelevant, 1 == 1.0, but
+  1 != "1" and true != 1);
   other text is decoded by its charset; anything else, or a body over
   ``Rules.max_body_bytes``, becomes ``"<N bytes sha256:...>"``.
 Then the ignore rules remove (dict keys) or mask (list elements) their fields, and lists
@@ -18,10 +19,10 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-import json
 from collections.abc import Mapping
 from typing import Any
 
+from shadow.document import canonical, parse_json
 from shadow.observation import Headers, Observation
 from shadow.paths import IGNORED
 from shadow.rules import Rules
@@ -69,13 +70,15 @@ def clean(observation: Observation, rules: Rules) -> dict[str, Any]:
     for path in rules.unordered:
         for container, key in path.locate(document):
             if isinstance(container[key], list):
-                container[key] = sorted(container[key], key=canonical)
+                container[key] = _multiset(container[key])
     return document
 
 
-def canonical(value: Any) -> str:
-    """Return the one JSON text of ``value``: sorted keys, no spaces (true stays apart from 1)."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+def _multiset(items: list) -> list:
+    """Sort a list declared unordered, so that equal multisets become equal lists."""
+    if all(type(item) is str for item in items):
+        return sorted(items)
+    return sorted(items, key=canonical)
 
 
 def clean_headers(headers: Headers, rules: Rules) -> dict[str, str]:
@@ -122,7 +125,7 @@ def clean_body(body: bytes, content_type: str, rules: Rules) -> Any:
     charset = _charset(params)
     if media == "application/json" or media.endswith("+json"):
         try:
-            return json.loads(body.decode(charset, errors="replace"), parse_float=_number)
+            return parse_json(body.decode(charset, errors="replace"))
         except (ValueError, RecursionError):
             return body.decode(charset, errors="replace")
     if media.startswith(TEXT_TYPES) or not media:
@@ -131,11 +134,6 @@ def clean_body(body: bytes, content_type: str, rules: Rules) -> Any:
         except UnicodeDecodeError:
             return _digest(body)
     return _digest(body)
-
-
-def _number(text: str) -> float | int:
-    value = float(text)
-    return int(value) if value.is_integer() and abs(value) < 2**63 else value
 
 
 def _charset(params: str) -> str:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from shadow.clean import canonical, clean
+from shadow.clean import clean
 from shadow.differences import differences
+from shadow.document import canonical
 from shadow.observation import Difference, Kind, Observation, Outcome, Result
 from shadow.rules import Rules
 
@@ -31,12 +32,12 @@ def compare(control: Observation, candidate: Observation, rules: Rules | None = 
     ):
         return Result(Outcome.IGNORED, reason="both sides answered 5xx")
     left, right = clean(control, rules), clean(candidate, rules)
-    if canonical(left) == canonical(right):
+    if left == right:  # documents hold TRUE/FALSE, so == is JSON equality
         return Result(Outcome.MATCH, control_doc=left, candidate_doc=right)
     found, truncated = differences(
         left, right, limit=rules.max_differences, chars=rules.value_chars
     )
-    if not found:  # DeepDiff saw no difference the canonical text did: report the whole body.
+    if not found:  # cannot happen for unequal documents; never report a mismatch without one
         found = [Difference("body", Kind.CHANGED, canonical(left["body"])[:200], None)]
     return Result(
         Outcome.MISMATCH,

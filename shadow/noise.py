@@ -8,7 +8,7 @@ paste under ``ignore:`` in routes.yaml.
 
 from __future__ import annotations
 
-from shadow.clean import canonical, clean
+from shadow.clean import clean
 from shadow.differences import locate
 from shadow.observation import Observation
 from shadow.paths import format_path
@@ -24,7 +24,7 @@ def calibrate(first: Observation, second: Observation, rules: Rules | None = Non
         return []
     rules = rules or Rules()
     left, right = clean(first, rules), clean(second, rules)
-    if canonical(left) == canonical(right):
+    if left == right:
         return []
     found, _ = locate(left, right, limit=rules.max_differences)
-    return sorted({format_path(keys, generalise=True) for keys, _kind in found})
+    return sorted({format_path(found_at[0], generalise=True) for found_at in found})

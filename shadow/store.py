@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from shadow import schema
-from shadow.clean import canonical
 from shadow.comparison import Comparison
+from shadow.document import canonical
 from shadow.observation import Outcome
 from shadow.redact import redact, redact_difference
 

@@ -263,3 +263,31 @@ def test_bodies_over_the_size_cap_compare_by_digest(observe) -> None:
     result = compare(observe(big), observe({"articles": ["y" * 200]}), rules)
     assert result.paths == ["body"]
     assert json.loads(result.differences[0].control).startswith("<")
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda d: d["articles"].pop(1), [("body.articles[1]", Kind.MISSING_IN_CANDIDATE)]),
+        (
+            lambda d: d["articles"].insert(0, {"slug": "new"}),
+            [("body.articles[0]", Kind.EXTRA_IN_CANDIDATE)],
+        ),
+    ],
+)
+def test_lists_of_different_length_are_aligned(observe, change, expected) -> None:
+    result = compare(observe(ARTICLES), observe(mutated(change)))
+    assert [(d.path, d.kind) for d in result.differences] == expected
+
+
+def test_a_block_replaced_by_fewer_elements_is_left_to_deepdiff(observe) -> None:
+    def squash(data: dict) -> None:
+        data["articles"][1:3] = [{"slug": "article-1", "title": "Merged"}]
+
+    result = compare(observe(ARTICLES), observe(mutated(squash)))
+    assert result.mismatched
+    assert all(p.startswith(("body.articles[1]", "body.articles[2]")) for p in result.paths)
+    assert "body.articles[1].title" in result.paths
+    assert ("body.articles[2]", Kind.MISSING_IN_CANDIDATE) in [
+        (d.path, d.kind) for d in result.differences
+    ]

@@ -1,0 +1,131 @@
+"""Benchmark shadow's comparator: comparisons per second on typical 2 KB Conduit responses.
+
+Run ``python -m tests.performance.bench_shadow`` (``make bench-shadow``). One process pinned to
+one core; each case runs a bounded number of comparisons (at most ``--seconds`` per case).
+Prints a Markdown table. Target: >= 2,000 comparisons/s on one core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import time
+from collections.abc import Callable
+
+from shadow.compare import compare
+from shadow.observation import Observation, Outcome
+from shadow.rules import Rules
+
+EXPRESS = {
+    "X-Powered-By": "Express",
+    "Access-Control-Allow-Origin": "*",
+    "Content-Type": "application/json; charset=utf-8",
+    "Content-Length": "2048",
+    "ETag": 'W/"800-8Yk1cJ4hXfH1m3W3x2bq3w"',
+    "Date": "Thu, 26 Nov 2026 04:00:00 GMT",
+    "Connection": "keep-alive",
+    "Keep-Alive": "timeout=5",
+}
+FLASK = {
+    "Server": "gunicorn",
+    "Date": "Thu, 26 Nov 2026 04:00:00 GMT",
+    "Content-Type": "application/json;charset=UTF-8",
+    "Content-Length": "2050",
+    "Access-Control-Allow-Origin": "*",
+}
+RULES = Rules.from_settings(
+    {"ignore": ["body.user.token"], "unordered": ["body.articles[*].tagList"]}, {}
+)
+TARGET = 2_000
+
+
+def articles(count: int) -> dict:
+    """Return a GET /api/articles answer like Conduit's (about 2 KB for 5 articles)."""
+    return {
+        "articles": [
+            {
+                "slug": f"how-to-train-your-dragon-{n}",
+                "title": f"How to train your dragon {n}",
+                "description": "Ever wonder how?",
+                "tagList": ["dragons", "training", "fantasy"],
+                "createdAt": "2026-11-26T04:00:00.000Z",
+                "updatedAt": "2026-11-26T04:00:00.000Z",
+                "favorited": False,
+                "favoritesCount": n,
+                "author": {
+                    "username": f"jake{n}",
+                    "bio": "I work at statefarm",
+                    "image": "https://api.realworld.io/images/smiley-cyrus.jpeg",
+                    "following": False,
+                },
+            }
+            for n in range(count)
+        ],
+        "articlesCount": count,
+    }
+
+
+def observation(data: dict, headers: dict, *, reorder: bool = False) -> Observation:
+    if reorder:  # Flask's jsonify sorts keys; Express keeps insertion order
+        body = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    else:
+        body = json.dumps(data)
+    return Observation(200, headers, body.encode(), 0.01)
+
+
+def cases() -> list[tuple[str, Observation, Observation, Outcome]]:
+    data = articles(5)
+    control = observation(data, EXPRESS)
+    one = copy.deepcopy(data)
+    one["articles"][1]["author"]["following"] = True
+    many = copy.deepcopy(data)
+    for article in many["articles"]:
+        article["favorited"], article["description"] = True, None
+    many["articles"].reverse()
+    shorter = copy.deepcopy(data)
+    shorter["articles"].pop(2)
+    return [
+        ("match (noise headers, key order)", control, observation(data, FLASK, reorder=True),
+         Outcome.MATCH),
+        ("mismatch, 1 field", control, observation(one, FLASK, reorder=True), Outcome.MISMATCH),
+        ("mismatch, reordered + 10 fields", control, observation(many, FLASK), Outcome.MISMATCH),
+        ("mismatch, one article missing", control, observation(shorter, FLASK), Outcome.MISMATCH),
+    ]  # fmt: skip
+
+
+def measure(run: Callable[[], object], seconds: float, limit: int) -> tuple[int, float]:
+    for _ in range(50):  # warm up
+        run()
+    count, started = 0, time.perf_counter()
+    while count < limit and time.perf_counter() - started < seconds:
+        for _ in range(100):
+            run()
+        count += 100
+    return count, time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=3.0, help="time per case (bound)")
+    parser.add_argument("--limit", type=int, default=200_000, help="comparisons per case (bound)")
+    args = parser.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+    print("| case | body bytes | comparisons | comparisons/s | µs each |")
+    print("|---|---:|---:|---:|---:|")
+    slowest = float("inf")
+    for name, control, candidate, expected in cases():
+        assert compare(control, candidate, RULES).outcome is expected, name
+        count, elapsed = measure(lambda c=control, d=candidate: compare(c, d, RULES),
+                                 args.seconds, args.limit)  # fmt: skip
+        rate = count / elapsed
+        slowest = min(slowest, rate)
+        print(f"| {name} | {len(candidate.body)} | {count} | {rate:,.0f} | {1e6 / rate:,.0f} |")
+    verdict = "meets" if slowest >= TARGET else "misses"
+    print(f"\nSlowest case: {slowest:,.0f} comparisons/s on one core ({verdict} {TARGET:,}/s).")
+
+
+if __name__ == "__main__":
+    main()
