@@ -9,7 +9,13 @@ whole document compares with one C-speed ``==``, and ``canonical`` writes the on
 from __future__ import annotations
 
 import json
+from json.encoder import py_encode_basestring
 from typing import Any
+
+try:
+    from json.encoder import c_encode_basestring as _encode_string
+except ImportError:  # pragma: no cover - CPython always has the C accelerator
+    _encode_string = py_encode_basestring
 
 
 class JsonBool:
@@ -35,11 +41,20 @@ _ENCODER = json.JSONEncoder(
 
 def parse_json(text: str) -> Any:
     """Parse JSON text into comparable values (integral numbers as int, TRUE/FALSE)."""
-    return _strict(json.loads(text, parse_float=_number, object_pairs_hook=_object))
+    return _strict(_DECODER.decode(text))
 
 
 def canonical(value: Any) -> str:
     """Return the one JSON text of ``value``: sorted keys, no spaces."""
+    kind = type(value)
+    if kind is str:
+        return _encode_string(value)
+    if kind is int:
+        return int.__repr__(value)
+    if value is None:
+        return "null"
+    if kind is JsonBool:
+        return "true" if value.value else "false"
     return _ENCODER.encode(value)
 
 
@@ -55,7 +70,13 @@ def plain(value: Any) -> Any:
 
 
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    return {key: _strict(value) for key, value in pairs}
+    # Inlined _strict: this runs for every JSON object parsed.
+    return {
+        key: value
+        if value is not True and value is not False and type(value) is not list
+        else _strict(value)
+        for key, value in pairs
+    }
 
 
 def _strict(value: Any) -> Any:
@@ -71,3 +92,6 @@ def _strict(value: Any) -> Any:
 def _number(text: str) -> float | int:
     value = float(text)
     return int(value) if value.is_integer() and abs(value) < 2**63 else value
+
+
+_DECODER = json.JSONDecoder(parse_float=_number, object_pairs_hook=_object)

@@ -9,6 +9,7 @@ A path starts at ``status``, ``headers.<name>`` or ``body`` and continues with
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterator, Sequence
@@ -136,8 +137,11 @@ def format_path(keys: Sequence[Any], *, generalise: bool = False) -> str:
     for key in keys[1:]:
         if isinstance(key, int):
             parts.append("[*]" if generalise else f"[{key}]")
-        elif _PLAIN_KEY.match(key):
-            parts.append(f".{key}")
         else:
-            parts.append(f"[{json.dumps(key)}]")
+            parts.append(_key_text(key))
     return "".join(parts)
+
+
+@functools.lru_cache(maxsize=4096)
+def _key_text(key: str) -> str:
+    return f".{key}" if _PLAIN_KEY.match(key) else f"[{json.dumps(key)}]"
