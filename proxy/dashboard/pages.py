@@ -32,7 +32,8 @@ def _rows(window: timedelta) -> tuple[list[RouteRow], routing.RouteFileView]:
     view = routing.read_routes()
     states = {route: (routing.state_of(entry, view.default), entry)
               for route, entry in view.entries.items()}
-    return overview_rows(states, parity.figures_by_route(window), _thresholds()), view
+    unlisted = routing.state_of(None, view.default)
+    return overview_rows(states, parity.figures_by_route(window), _thresholds(), unlisted), view
 
 
 def route_url(route: str, endpoint: str = "dashboard.route_page", **values: str) -> str:

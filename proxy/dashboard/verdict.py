@@ -57,11 +57,15 @@ def overview_rows(
     states: dict[str, tuple[str, RouteEntry | None]],
     figures: dict[str, Figures],
     limits: Thresholds,
+    unlisted: str = "unlisted",
 ) -> list[RouteRow]:
-    """Join routes.yaml's routes with the figures of every route seen, sorted by attention."""
+    """Join routes.yaml's routes with the figures of every route seen, sorted by attention.
+
+    A route with figures but no entry in routes.yaml shows the ``unlisted`` state.
+    """
     rows = []
     for route in sorted(set(states) | set(figures)):
-        state, entry = states.get(route, ("unlisted", None))
+        state, entry = states.get(route, (unlisted, None))
         seen = figures.get(route, Figures.empty(route))
         shadowed = entry is not None and entry.shadow_side is not None
         verdict, reason = judge(seen, shadowed, limits)

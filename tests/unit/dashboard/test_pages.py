@@ -54,7 +54,7 @@ def test_the_overview_json_carries_the_same_figures(seeded, login):
     assert rows[ARTICLE]["verdict"] == "ready"
     assert rows[ARTICLE]["compared"] == 30
     assert rows["GET /api/profiles/:username"]["candidate_errors"] == 1
-    assert rows["GET /api/profiles/:username"]["state"] == "unlisted"
+    assert rows["GET /api/profiles/:username"]["state"] == "default (legacy)"
     wider = client.get("/_strangler/api/overview?window=24h").get_json()["routes"]
     assert next(r for r in wider if r["route"] == ARTICLE)["compared"] == 35
 
