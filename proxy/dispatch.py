@@ -76,7 +76,7 @@ class ProxyMiddleware:
             return ex.error(400, "malformed Content-Length")
         limit = self.runtime.max_body_bytes
         if length is not None and length > limit:
-            return ex.error(413, f"request body over {limit} bytes", close=True)
+            return ex.error(413, f"request body over {limit} bytes")
         body = request_chunks(environ["wsgi.input"], length, limit) if has_body(environ) else None
         query = environ.get("QUERY_STRING")
         target = decision.path + ("?" + query if query else "")
@@ -93,7 +93,7 @@ class ProxyMiddleware:
                 body, table.config.legacy.timeouts,
             )
         except BodyTooLarge as error:
-            return ex.error(413, str(error), close=True)
+            return ex.error(413, str(error))
         except UpstreamError as error:
             metrics.UPSTREAM_ERRORS.labels("legacy", error.kind).inc()
             ex.upstream_seconds = time.perf_counter() - started
@@ -135,13 +135,11 @@ class Exchange:
         self.status = 0
         self._done = False
 
-    def error(self, status: int, message: str, *, kind: str = "", close: bool = False) -> Any:
+    def error(self, status: int, message: str, *, kind: str = "") -> Any:
         """Answer with the one JSON error shape; it carries the request id."""
         body = json.dumps({"errors": {"proxy": [message]}, "requestId": self.rid}).encode()
         headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
                    ("X-Request-ID", self.rid), ("Via", "1.1 strangler")]
-        if close and self.environ.get("SERVER_SOFTWARE", "").startswith("gunicorn"):
-            headers.append(("Connection", "close"))
         self.start_response(f"{status} {HTTPStatus(status).phrase}", headers)
         self.status = status
         self.finish(None, status, kind)

@@ -14,6 +14,8 @@ HOP_BY_HOP = frozenset({
 INTERNAL_PREFIX = "x-strangler-"
 FORWARDED = frozenset({"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "forwarded",
                        "x-real-ip"})
+# The server in front (gunicorn) always writes its own Date and Server, as nginx does.
+REPLACED_BY_SERVER = frozenset({"date", "server"})
 VIA = "1.1 strangler"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:@/+=-]{1,128}$")
 
@@ -36,6 +38,7 @@ def upstream_headers(environ: Mapping[str, Any], rid: str) -> dict[str, str]:
     internal X-Strangler-* headers go (the proxy is the edge, so it sets them itself).
     """
     drop = HOP_BY_HOP | FORWARDED | connection_tokens(environ.get("HTTP_CONNECTION", ""))
+    drop |= {"expect"}  # the server in front already answered 100-continue
     headers: dict[str, str] = {}
     for key, value in environ.items():
         if not key.startswith("HTTP_"):
@@ -59,7 +62,7 @@ def upstream_headers(environ: Mapping[str, Any], rid: str) -> dict[str, str]:
 def downstream_headers(headers: Iterable[tuple[str, str]], rid: str) -> list[tuple[str, str]]:
     """Return an upstream response's headers minus hop-by-hop ones, plus Via and the id."""
     pairs = list(headers)
-    drop = set(HOP_BY_HOP)
+    drop = set(HOP_BY_HOP | REPLACED_BY_SERVER)
     for name, value in pairs:
         if name.lower() == "connection":
             drop |= connection_tokens(value)

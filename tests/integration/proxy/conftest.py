@@ -2,42 +2,17 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.integration.proxy.process import proxy_process
 from tests.integration.proxy.upstream import Upstream
 from tests.support.databases import DatabaseFactory
-from tests.support.processes import REPO_ROOT, TEST_JWT_SECRET, ServerProcess, free_port
+from tests.support.processes import ServerProcess
 
 StartProxy = Callable[..., ServerProcess]
-
-
-def proxy_process(
-    routes_file: Path, database_url: str, log_dir: Path, metrics_dir: Path, **env: str
-) -> ServerProcess:
-    """Return (not started) the proxy exactly as ``make proxy`` runs it, on a free port."""
-    port = free_port()
-    return ServerProcess(
-        "proxy",
-        [sys.executable, "-m", "gunicorn", "-c", str(REPO_ROOT / "deploy" / "gunicorn.conf.py"),
-         "proxy.wsgi:app"],
-        port=port,
-        env={
-            "PORT": str(port),
-            "ROUTES_FILE": str(routes_file),
-            "DATABASE_URL": database_url,
-            "JWT_SECRET": TEST_JWT_SECRET,
-            "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
-            "WEB_CONCURRENCY": "2",
-            "GUNICORN_THREADS": "8",
-            **env,
-        },
-        ready_path="/health",
-        log_dir=log_dir,
-    )
 
 
 @pytest.fixture(scope="session")

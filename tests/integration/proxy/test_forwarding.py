@@ -72,6 +72,7 @@ def test_hop_by_hop_response_headers_are_stripped(proxy: ServerProcess) -> None:
     names = {name.lower() for name, _ in response.getheaders()}
     assert not names & {"x-hop-secret", "keep-alive", "proxy-authenticate"}
     assert response.getheader("X-End-To-End") == "kept"
+    assert [name for name, _ in response.getheaders()].count("Date") == 1
     assert [v for k, v in response.getheaders() if k.lower() == "set-cookie"] == ["a=1", "b=2"]
 
 

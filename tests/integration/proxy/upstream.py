@@ -18,6 +18,7 @@ GZIPPED = gzip.compress(b'{"tags":["gzip"]}' * 50)
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
 
     def log_message(self, *args: object) -> None:
         pass

@@ -45,7 +45,8 @@ def test_upstream_headers_set_forwarding_headers() -> None:
 def test_downstream_headers_drop_hop_by_hop_and_keep_repeats() -> None:
     out = downstream_headers(
         [("Connection", "X-Hop"), ("X-Hop", "1"), ("Transfer-Encoding", "chunked"),
-         ("Keep-Alive", "timeout=5"), ("Set-Cookie", "a=1"), ("Set-Cookie", "b=2"),
+         ("Keep-Alive", "timeout=5"), ("Date", "x"), ("Server", "y"), ("Set-Cookie", "a=1"),
+         ("Set-Cookie", "b=2"),
          ("X-Request-ID", "forged")],
         "rid-2",
     )

@@ -1,0 +1,132 @@
+"""Benchmark the routing proxy against legacy direct and an nginx proxy_pass: ``make bench-proxy``.
+
+One run measures GET /api/tags and GET /api/articles with wrk, direct to legacy, through
+nginx (configured here), and through the proxy in four variants (urllib3 or httpx to legacy,
+gunicorn gthread or gevent workers). BENCH_SECONDS (default 5) per measurement,
+BENCH_CONNECTIONS (default 32) for throughput; latency is also measured at one connection.
+The Markdown table is printed and written to tests/artifacts/bench_proxy.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import httpx
+
+from backend.database import REPO_ROOT
+from tests.integration.proxy.process import proxy_process
+from tests.performance.proxy import machine, tools, wrk
+from tests.performance.proxy.nginx import nginx_process
+from tests.support.databases import migrate
+from tests.support.processes import ServerProcess, legacy_process
+
+PATHS = ("/api/tags", "/api/articles")
+VARIANTS = (("urllib3", "gthread"), ("httpx", "gthread"), ("urllib3", "gevent"),
+            ("httpx", "gevent"))
+SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
+
+
+def seed(legacy_url: str, articles: int = 20) -> None:
+    """Register a user and publish articles with tags, so both paths return real rows."""
+    with httpx.Client(base_url=legacy_url, timeout=10) as client:
+        user = {"username": "bench", "email": "bench@example.com", "password": "bench-password"}
+        token = client.post("/api/users", json={"user": user}).json()["user"]["token"]
+        for n in range(articles):
+            article = {"title": f"Benchmark article {n}", "description": "d", "body": "b" * 500,
+                       "tagList": [f"tag{n % 7}", "bench"]}
+            client.post("/api/articles", json={"article": article},
+                        headers={"Authorization": f"Token {token}"}).raise_for_status()
+
+
+def measure(binaries: dict[str, str], url: str) -> dict[str, dict[str, float]]:
+    """Return throughput at CONNECTIONS and latency at one connection for each path."""
+    out = {}
+    for path in PATHS:
+        busy = wrk.run(binaries["wrk"], url + path, connections=CONNECTIONS, threads=2,
+                       seconds=SECONDS)
+        single = wrk.run(binaries["wrk"], url + path, connections=1, threads=1, seconds=SECONDS)
+        out[path] = {"rps": busy.rps, "p50": busy.p50_ms, "p99": busy.p99_ms,
+                     "errors": busy.errors + single.errors, "p50_c1": single.p50_ms,
+                     "rps_c1": single.rps}
+        print(f"  {path}: {busy.rps:,.0f} rps, p50 {busy.p50_ms:.2f} ms, p99 {busy.p99_ms:.2f}"
+              f" ms; one connection p50 {single.p50_ms:.3f} ms", flush=True)
+    return out
+
+
+def table(results: dict[str, dict[str, dict[str, float]]]) -> str:
+    lines = [
+        f"| path | target | rps (c={CONNECTIONS}) | p50 ms | p99 ms | p50 ms (c=1) | "
+        "proxy/direct rps | proxy/nginx rps | added p50 ms (c=1) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for path in PATHS:
+        direct, nginx = results["direct"][path], results["nginx"][path]
+        for target, by_path in results.items():
+            numbers = by_path[path]
+            proxied = target.startswith("proxy")
+            ratios = (f"{numbers['rps'] / direct['rps']:.0%} | {numbers['rps'] / nginx['rps']:.0%}"
+                      if proxied else " | ")
+            added = f"{numbers['p50_c1'] - direct['p50_c1']:+.3f}" if target != "direct" else ""
+            lines.append(
+                f"| {path} | {target} | {numbers['rps']:,.0f} | {numbers['p50']:.2f} | "
+                f"{numbers['p99']:.2f} | {numbers['p50_c1']:.3f} | {ratios} | {added} |"
+            )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    binaries = tools.require("wrk", "nginx")
+    work = Path(tempfile.mkdtemp(prefix="bench-proxy-"))
+    database = f"sqlite:///{work / 'bench.sqlite'}"
+    migrate(database)
+    servers: list[ServerProcess] = []
+    results: dict[str, dict[str, dict[str, float]]] = {}
+    try:
+        legacy = legacy_process(database, work).start()
+        servers.append(legacy)
+        seed(legacy.url)
+        print(f"direct to legacy ({legacy.url})", flush=True)
+        results["direct"] = measure(binaries, legacy.url)
+        nginx = nginx_process(binaries["nginx"], legacy.url, work / "nginx",
+                              workers=os.cpu_count() or 1).start()
+        servers.append(nginx)
+        print("nginx proxy_pass", flush=True)
+        results["nginx"] = measure(binaries, nginx.url)
+        nginx.stop()
+        for client, worker_class in VARIANTS:
+            name = f"proxy {client} {worker_class}"
+            proxy = proxy_process(
+                REPO_ROOT / "routes.yaml", database, work, work / name.replace(" ", "-"),
+                LEGACY_URL=legacy.url, PROXY_HTTP_CLIENT=client,
+                GUNICORN_WORKER_CLASS=worker_class,
+                WEB_CONCURRENCY=os.environ.get("BENCH_PROXY_WORKERS", "4"),
+                GUNICORN_THREADS="16",
+            )
+            (work / name.replace(" ", "-")).mkdir()
+            proxy.start()
+            servers.append(proxy)
+            print(name, flush=True)
+            results[name] = measure(binaries, proxy.url)
+            proxy.stop()
+    finally:
+        for server in servers:
+            server.stop()
+    report = (f"Machine: {machine.describe(binaries['nginx'], binaries['wrk'])}\n\n"
+              f"wrk: {SECONDS} s per measurement after a 1 s warm-up; legacy on SQLite with"
+              f" 20 articles.\n\n{table(results)}\n")
+    artifacts = REPO_ROOT / "tests" / "artifacts"
+    artifacts.mkdir(exist_ok=True)
+    (artifacts / "bench_proxy.md").write_text(report)
+    (artifacts / "bench_proxy.json").write_text(json.dumps(results, indent=2))
+    print("\n" + report)
+    errors = sum(n["errors"] for by_path in results.values() for n in by_path.values())
+    if errors:
+        print(f"bench: {errors} failed requests (non-2xx or socket errors) during the runs")
+
+
+if __name__ == "__main__":
+    main()
