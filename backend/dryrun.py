@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g, request
 from itsdangerous import BadSignature, TimestampSigner
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from backend import signals
@@ -51,6 +52,8 @@ def begin() -> None:
         raise BadRequest("dry-run", "is invalid") from None
     connection = db.engine.connect()
     transaction = connection.begin()
+    if connection.dialect.name == "sqlite":
+        _begin_sqlite(connection)
     db.session.remove()
     db.session.registry.set(Session(bind=connection, join_transaction_mode="create_savepoint"))
     g.dry_run = (connection, transaction, signals.suppress())
@@ -64,8 +67,21 @@ def end(_error: BaseException | None = None) -> None:
     connection, transaction, token = state
     db.session.remove()
     transaction.rollback()
+    if connection.dialect.name == "sqlite":
+        connection.connection.driver_connection.isolation_level = ""
     connection.close()
     signals.restore(token)
+
+
+def _begin_sqlite(connection: Connection) -> None:
+    """Open a real outer transaction on SQLite.
+
+    Python's sqlite3 module (legacy transaction control) begins transactions only before DML,
+    so a SAVEPOINT would start, and its RELEASE commit, the outermost transaction. With the
+    driver's own transaction handling off, an explicit BEGIN makes the savepoints nest.
+    """
+    connection.connection.driver_connection.isolation_level = None
+    connection.exec_driver_sql("BEGIN")
 
 
 def init_app(app: Flask) -> None:

@@ -1,0 +1,118 @@
+"""JWTs in legacy's format, checked in jsonwebtoken's order; bcrypt hashes both ways."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+
+import bcrypt
+import jwt
+import pytest
+from flask import Flask
+
+from backend import tokens
+from backend.passwords import check_password, hash_password
+from tests.support.processes import TEST_JWT_SECRET
+
+
+def payload_of(token: str) -> dict:
+    part = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+
+
+def sign(**claims: object) -> str:
+    return jwt.encode(claims, TEST_JWT_SECRET, algorithm="HS256")
+
+
+def test_issued_tokens_have_legacys_header_and_claims(app: Flask) -> None:
+    with app.app_context():
+        token = tokens.issue(42, "jake")
+        assert token.split(".")[0] == "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"
+        claims = payload_of(token)
+        assert list(claims) == ["username", "iat", "exp", "sub"]
+        assert claims["exp"] - claims["iat"] == 2592000
+        assert claims["sub"] == "42"
+        assert tokens.verify(token) == tokens.Claims(user_id=42, username="jake")
+
+
+@pytest.mark.parametrize(
+    "claims, reason",
+    [
+        ({"sub": "1", "exp": -10}, "has expired"),
+        ({"sub": "1"}, "is invalid"),
+        ({"sub": "1", "exp": "later"}, "is invalid"),
+        ({"sub": 1, "exp": 10}, "is invalid"),
+        ({"sub": "abc", "exp": 10}, "is invalid"),
+        ({"sub": "00000000001", "exp": 10}, "is invalid"),
+        ({"sub": "2147483648", "exp": 10}, "is invalid"),
+        ({"sub": "1", "exp": 10, "nbf": 1000}, "is invalid"),
+        ({"sub": "1", "exp": 10, "nbf": "x"}, "is invalid"),
+        ({"sub": "x", "exp": -10}, "has expired"),
+    ],
+)
+def test_verification_follows_jsonwebtoken(app: Flask, claims: dict, reason: str) -> None:
+    now = int(time.time())
+    for name in ("exp", "nbf"):
+        if isinstance(claims.get(name), int):
+            claims[name] = now + claims[name]
+    with app.app_context(), pytest.raises(tokens.InvalidToken) as error:
+        tokens.verify(sign(**claims))
+    assert error.value.reason == reason
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "not-a-jwt",
+        jwt.encode({"sub": "1", "exp": int(time.time()) + 99}, "another-secret-long-enough-xxxxx",
+                   algorithm="HS256"),
+        "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiIxIiwiZXhwIjo5OTk5OTk5OTk5fQ.",
+    ],
+)
+def test_foreign_and_unsigned_tokens_are_invalid(app: Flask, token: str) -> None:
+    with app.app_context(), pytest.raises(tokens.InvalidToken) as error:
+        tokens.verify(token)
+    assert error.value.reason == "is invalid"
+
+
+@pytest.mark.parametrize(
+    "header, status, message",
+    [
+        ("", 401, "is malformed"),
+        ("Token", 401, "is malformed"),
+        ("Bearer x", 401, "is malformed"),
+        ("Token a b", 401, "is malformed"),
+        ("token junk", 401, "is invalid"),
+    ],
+)
+def test_authorization_header_errors(client, header: str, status: int, message: str) -> None:
+    response = client.get("/api/user", headers={"Authorization": header})
+    assert response.status_code == status
+    assert response.json == {"errors": {"token": [message]}}
+    assert response.headers["WWW-Authenticate"] == "Token"
+    optional = client.get("/api/articles", headers={"Authorization": header})
+    assert optional.status_code == 401
+
+
+def test_a_token_for_a_deleted_user_is_invalid(client, app: Flask) -> None:
+    with app.app_context():
+        token = tokens.issue(999, "ghost")
+    response = client.get("/api/tags", headers={"Authorization": f"Token {token}"})
+    assert response.status_code == 200  # tags do not look at authentication
+    response = client.get("/api/user", headers={"Authorization": f"Token {token}"})
+    assert response.json == {"errors": {"token": ["is invalid"]}}
+
+
+def test_password_hashes_are_bcrypt_cost_10_and_read_2a_and_2b() -> None:
+    hashed = hash_password("correct horse")
+    assert hashed.startswith("$2b$10$") and len(hashed) == 60
+    assert check_password("correct horse", hashed)
+    assert not check_password("wrong horse", hashed)
+    legacy_style = bcrypt.hashpw(b"correct horse", bcrypt.gensalt(10, prefix=b"2a")).decode()
+    assert legacy_style.startswith("$2a$10$")
+    assert check_password("correct horse", legacy_style)
+    assert not check_password("correct horse", "not a hash")
+    long_password = "é" * 40  # 80 bytes: bcryptjs (and this side) use the first 72
+    assert check_password(long_password, bcrypt.hashpw(long_password.encode()[:72],
+                                                       bcrypt.gensalt(4)).decode())
