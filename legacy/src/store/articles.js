@@ -13,7 +13,8 @@ const NEWEST_FIRST = [
 const findBySlug = (db, slug) =>
   users.storable(slug) ? db('articles').where({ slug }).first() : undefined;
 
-// Attach tagList (sorted by name in code-point order), favorited, favoritesCount and author (with `following`) to article rows.
+// Attach tagList (names in code-point order), favorited, favoritesCount and author (with
+// `following`) to article rows.
 async function load(db, rows, viewerId) {
   if (rows.length === 0) return [];
   const ids = rows.map((row) => row.id);
