@@ -17,8 +17,9 @@ from flask import Flask
 from proxy.access_log import configure_logging
 from proxy.legacy import Urllib3LegacyClient
 from proxy.legacy_httpx import HttpxLegacyClient
+from proxy.patterns import canonical_segments
 from proxy.reload import RouteSource
-from proxy.table import RouteTable
+from proxy.table import Decision, RouteTable
 from proxy.upstream import LegacyClient
 from proxy.validation import Shape, backend_shapes
 
@@ -66,6 +67,17 @@ class ProxyRuntime:
     def shapes(self) -> set[Shape]:
         """Return the operations the backend implements, for validating ``serve: flask``."""
         return backend_shapes(self.backend_app.url_map)
+
+    def decide(self, environ: dict[str, Any]) -> Decision:
+        """Return the matched route (template and settings) and the side serving ``environ``.
+
+        Raises BadPath for a path the proxy refuses and RouteFileError with no valid table.
+        """
+        from proxy.dispatch import raw_path
+
+        self.ensure_started()
+        segments = canonical_segments(raw_path(environ))
+        return self.source.table.decide(environ["REQUEST_METHOD"], segments, environ)
 
     def legacy_url(self, table: RouteTable) -> str:
         """Return legacy's base URL: LEGACY_URL if set, else routes.yaml's ``legacy.url``."""

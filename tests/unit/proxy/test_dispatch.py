@@ -148,3 +148,12 @@ def test_access_log_is_one_json_line(make_proxy) -> None:
     assert lines[0]["side"] == "flask"
     assert lines[0]["status"] == 200
     assert lines[0]["duration_ms"] >= lines[0]["upstream_ms"] >= 0
+
+
+def test_runtime_decide_names_route_settings_and_side(make_proxy) -> None:
+    runtime = make_proxy(ROUTES).extensions["strangler"]
+    decision = runtime.decide({"REQUEST_METHOD": "POST", "RAW_URI": "/api/articles/x/comments/",
+                               "REMOTE_ADDR": "127.0.0.1"})
+    assert decision.template == "POST /api/articles/:slug/comments"
+    assert decision.route.entry.writes == "skip"
+    assert (decision.side, decision.path) == ("flask", "/api/articles/x/comments")
