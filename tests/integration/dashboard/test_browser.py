@@ -11,6 +11,7 @@ import time
 import httpx
 import pytest
 
+from proxy.dashboard.verdict import ATTENTION
 from shadow.store import engine_from_url
 from tests.integration.dashboard.conftest import PASSWORD, ROUTES
 from tests.integration.dashboard.traffic import mirror_traffic
@@ -80,7 +81,11 @@ def test_overview_route_page_flip_and_audit_as_an_operator(stack, traffic, brows
     assert tags == ("ready to flip" if parity_of(page, "GET /api/tags") == "100.00%" else "differs")
     seeded = page.locator(f"tr[data-route='{SEEDED}']")
     assert seeded.locator(".parity").inner_text() == "75.00%"
-    assert page.locator("tbody tr").first.get_attribute("data-route") in (SEEDED, *traffic)
+    # What needs attention is on top: verdict classes come in ATTENTION order.
+    classes = page.locator("table.routes tbody tr").evaluate_all(
+        "rows => rows.map(r => r.className)")
+    ranks = [ATTENTION[c.removeprefix("verdict-").replace("-", " ")] for c in classes]
+    assert ranks == sorted(ranks) and ranks[0] <= ATTENTION["differs"]
     page.screenshot(path=artifacts_dir / "dashboard-overview.png", full_page=True)
 
     # Route page of the seeded mismatch: the differing field is highlighted on both sides.

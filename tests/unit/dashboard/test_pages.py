@@ -76,3 +76,14 @@ def test_a_route_without_comparisons_says_so(seeded, login):
     page = client.get("/_strangler/routes/POST/api/users").get_data(as_text=True)
     assert "No comparisons in the last 24h." in page
     assert "No sampled mismatches." in page
+
+
+def test_an_invalid_routes_yaml_is_reported_and_the_pages_still_open(client, login,
+                                                                     routes_file):
+    login(client, "vera")
+    routes_file.write_text("routes:\n  - route: GET /api/tags\n    serve: nowhere\n")
+    page = client.get("/_strangler/")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "routes.yaml is invalid; the proxy keeps the last good table." in text
+    assert "routes[0].serve" in text
