@@ -123,7 +123,8 @@ def clean_body(body: bytes, content_type: str, rules: Rules) -> Any:
         return _digest(body)
     media, _, params = content_type.partition(";")
     charset = _charset(params)
-    if media == "application/json" or media.endswith("+json"):
+    sniffed = not media and body.lstrip()[:1] in (b"{", b"[")  # JSON without a content-type
+    if media == "application/json" or media.endswith("+json") or sniffed:
         try:
             return parse_json(body.decode(charset, errors="replace"))
         except (ValueError, RecursionError):

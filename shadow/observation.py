@@ -90,7 +90,8 @@ class Result:
     """The verdict on a control/candidate pair, with the differences when they mismatch.
 
     ``control_doc`` and ``candidate_doc`` are the cleaned documents that were compared
-    (``{"status": ..., "headers": {...}, "body": ...}``), kept for mismatch samples.
+    (``{"status": ..., "headers": {...}, "body": ...}``), kept for mismatch samples; their
+    JSON booleans are ``shadow.document.TRUE/FALSE`` (``canonical()`` writes them as JSON).
     """
 
     outcome: Outcome

@@ -144,3 +144,10 @@ def test_unordered_lists_compare_as_multisets() -> None:
     cleaned = [canonical(clean(json_body(d), rules)) for d in (left, right, fewer)]
     assert cleaned[0] == cleaned[1]
     assert cleaned[0] != cleaned[2]
+
+
+def test_json_without_a_content_type_is_still_parsed() -> None:
+    left = Observation(200, {}, b'{"a": 1, "b": 2}')
+    right = Observation(200, {}, b'{"b": 2, "a": 1.0}')
+    assert clean(left, Rules()) == clean(right, Rules())
+    assert clean(Observation(200, {}, b"[not json"), Rules())["body"] == "[not json"
