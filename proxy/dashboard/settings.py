@@ -38,19 +38,25 @@ def persistent_secret_key(instance_path: Path) -> str:
     place, which fails for all but the first, so every worker reads the same key.
     """
     path = instance_path / "secret_key"
-    if not path.exists():
-        instance_path.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=instance_path, prefix=".secret_key.")
-        try:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_urlsafe(48))
+    try:
+        if not path.exists():
+            instance_path.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=instance_path, prefix=".secret_key.")
             try:
-                os.link(tmp, path)
-            except FileExistsError:
-                pass
-        finally:
-            os.unlink(tmp)
-    return path.read_text().strip()
+                with os.fdopen(fd, "w") as handle:
+                    handle.write(secrets.token_urlsafe(48))
+                try:
+                    os.link(tmp, path)
+                except FileExistsError:
+                    pass
+            finally:
+                os.unlink(tmp)
+        return path.read_text().strip()
+    except OSError as error:
+        raise RuntimeError(
+            f"STRANGLER_SECRET_KEY is not set and {path} cannot be created or read"
+            f" ({error.strerror}): set STRANGLER_SECRET_KEY"
+        ) from None
 
 
 def configure(app: Flask) -> None:

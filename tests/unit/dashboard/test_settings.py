@@ -36,3 +36,10 @@ def test_racing_workers_all_get_the_same_generated_key(tmp_path):
 def test_the_environment_key_wins(make_app, monkeypatch):
     monkeypatch.setenv("STRANGLER_SECRET_KEY", "from-the-environment")
     assert make_app(SECRET_KEY=None).config["SECRET_KEY"] == "from-the-environment"
+
+
+def test_an_unwritable_instance_folder_asks_for_the_environment_key(tmp_path):
+    instance = tmp_path / "instance"
+    instance.write_text("a file where the folder should be")
+    with pytest.raises(RuntimeError, match="set STRANGLER_SECRET_KEY"):
+        persistent_secret_key(instance)
