@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from shadow.compare import compare
 from shadow.comparison import Comparison, Publisher
-from shadow.eligibility import Decision, Sampler, mirrorable
+from shadow.eligibility import SAFE_METHODS, Decision, Sampler, mirrorable
 from shadow.noise import calibrate
 from shadow.observation import Observation, Outcome, Result
 from shadow.rules import Rules
@@ -94,9 +94,12 @@ class Mirror:
         """Mirror one request whose control answer is ``control``; return without waiting.
 
         ``candidate`` produces the candidate's Observation; ``recheck`` (optional) asks the
-        control again for noise calibration. ``writes="dry-run"`` lets unsafe methods through.
+        control again for noise calibration, for safe methods only. ``writes="dry-run"`` lets
+        unsafe methods through to the candidate (which must roll the write back).
         """
         try:
+            if method.upper() not in SAFE_METHODS:
+                recheck = None  # never send a write to the control twice
             job = _Job(
                 route, method.upper(), control_side, control, candidate,
                 rules or Rules(), timeout or self.timeout, request_id, recheck,

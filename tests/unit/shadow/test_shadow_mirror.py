@@ -260,3 +260,14 @@ def test_works_under_gevent_monkey_patching() -> None:
     assert report["decisions"] == ["mirrored", "mirrored", "mirrored", "skipped_overload"]
     assert report["outcomes"] == ["candidate_error", "timeout", "timeout", "skipped_overload"]
     assert report["kinds"] == ["Greenlet"]  # the candidate ran in a greenlet, not an OS thread
+
+
+def test_a_write_is_never_sent_to_the_control_twice(mirror, recorder, control) -> None:
+    rechecked = []
+    submit(
+        mirror, control, lambda: control, method="POST", writes="dry-run",
+        recheck=lambda: rechecked.append(1) or control,
+    )  # fmt: skip
+    assert recorder.wait()[0].outcome is Outcome.MATCH
+    wait_idle(mirror)
+    assert rechecked == []
