@@ -87,3 +87,15 @@ def test_an_invalid_routes_yaml_is_reported_and_the_pages_still_open(client, log
     text = page.get_data(as_text=True)
     assert "routes.yaml is invalid; the proxy keeps the last good table." in text
     assert "routes[0].serve" in text
+
+
+def test_route_links_carry_the_template_and_open_its_page(seeded, login):
+    client = seeded.test_client()
+    login(client, "otto")
+    overview = client.get("/_strangler/").get_data(as_text=True)
+    assert 'href="/_strangler/routes/GET/api/articles/:slug"' in overview
+    page = client.get("/_strangler/routes/GET/api/articles/:slug?window=1h")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "<code>GET /api/articles/:slug</code>" in text
+    assert "30 / 0" in text  # matched / mismatched in the last hour
