@@ -96,43 +96,40 @@ async function saveTags(trx, articleId, names) {
   );
 }
 
-// Run `write(trx)` in a transaction, retrying when a concurrent writer took the same slug.
-async function withFreshSlug(db, write) {
+// Write with a free slug for `title`, retrying when a concurrent writer took it first. The slug
+// is chosen before writing, so each transaction starts with a write (on SQLite a transaction
+// that reads first cannot take the write lock once another connection has written).
+async function withFreshSlug(db, title, exceptId, write) {
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await db.transaction(write);
+      return await write(await uniqueSlug(db, title, exceptId));
     } catch (err) {
-      if (attempt >= 5 || db.uniqueViolation(err) !== 'slug') throw err;
+      if (attempt >= 10 || db.uniqueViolation(err) !== 'slug') throw err;
     }
   }
 }
 
 function create(db, authorId, { title, description, body, tags }) {
-  return withFreshSlug(db, async (trx) => {
-    const now = db.timestamp(new Date());
+  const now = db.timestamp(new Date());
+  return withFreshSlug(db, title, null, (slug) => db.transaction(async (trx) => {
     const [row] = await trx('articles')
-      .insert({
-        slug: await uniqueSlug(trx, title),
-        title, description, body,
-        author_id: authorId,
-        created_at: now,
-        updated_at: now,
-      })
+      .insert({ slug, title, description, body, author_id: authorId, created_at: now,
+        updated_at: now })
       .returning('*');
     await saveTags(trx, row.id, tags);
     return row;
-  });
+  }));
 }
 
-function update(db, article, changes) {
-  return withFreshSlug(db, async (trx) => {
-    const values = { ...changes, updated_at: db.timestamp(new Date()) };
-    if (changes.title !== undefined && changes.title !== article.title) {
-      values.slug = await uniqueSlug(trx, changes.title, article.id);
-    }
-    const [row] = await trx('articles').where('id', article.id).update(values).returning('*');
+async function update(db, article, changes) {
+  const values = { ...changes, updated_at: db.timestamp(new Date()) };
+  const write = async (slug) => {
+    const [row] = await db('articles').where('id', article.id)
+      .update(slug ? { ...values, slug } : values).returning('*');
     return row;
-  });
+  };
+  if (changes.title === undefined || changes.title === article.title) return write(null);
+  return withFreshSlug(db, changes.title, article.id, write);
 }
 
 const remove = (db, id) => db('articles').where({ id }).delete();

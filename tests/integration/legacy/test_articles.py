@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import psycopg
@@ -248,3 +249,18 @@ def test_deleting_an_article_removes_its_comments_favorites_and_tag_links(
     assert (article, tag) == (0, 1)
     assert conduit.get(f"/articles/{slug}").status_code == 404
     assert "doomed-tag-d9" not in conduit.get("/tags").json()["tags"]
+
+
+def test_concurrent_articles_with_one_title_get_distinct_slugs(
+    conduit: Conduit, alice: User
+) -> None:
+    def create(_: int) -> int:
+        response = conduit.post("/articles", alice, json={"article": article(title="Race R4")})
+        return response.status_code
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        statuses = list(pool.map(create, range(6)))
+    assert statuses == [201] * 6
+    listed = conduit.get(f"/articles?author={alice.username}").json()["articles"]
+    assert sorted(a["slug"] for a in listed) == sorted(
+        ["race-r4"] + [f"race-r4-{n}" for n in range(2, 7)])
