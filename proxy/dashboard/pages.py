@@ -42,6 +42,12 @@ def route_url(route: str, endpoint: str = "dashboard.route_page", **values: str)
     return url_for(endpoint, method=method, path=path.lstrip("/"), **values)
 
 
+def state_label(state: str) -> str:
+    """Show ``canary 25`` as ``canary 25%`` (the share of users Flask serves)."""
+    return f"{state}%" if state.startswith("canary ") else state
+
+
+bp.add_app_template_filter(state_label, "state_label")
 bp.add_app_template_global(route_url, "route_url")
 bp.add_app_template_global(parity_chart, "parity_chart")
 

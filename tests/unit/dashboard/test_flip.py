@@ -25,7 +25,7 @@ def test_an_operator_flip_edits_routes_yaml_keeping_comments_and_is_audited(
     page = client.get(response.location).get_data(as_text=True)
     assert "GET /api/tags: shadow → canary 25" in page
     audit = client.get("/_strangler/audit").get_data(as_text=True)
-    assert "otto" in audit and "canary 25" in audit and "parity 100% for a day" in audit
+    assert "otto" in audit and "canary 25%" in audit and "parity 100% for a day" in audit
 
 
 def test_flipping_back_is_one_more_audited_flip(client, login, routes_file):
