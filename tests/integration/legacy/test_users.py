@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -211,3 +212,18 @@ def test_update_user_changes_fields_and_keeps_the_token(conduit: Conduit, alice:
                                                      "password": "a new password"}})
     assert new.status_code == 200
     assert conduit.get("/user", alice).status_code == 200  # tokens survive password changes
+
+
+def test_concurrent_registrations_of_one_username(conduit: Conduit) -> None:
+    name = unique_name("race")
+
+    def register(n: int) -> tuple[int, dict]:
+        user = {"username": name, "email": f"{name}.{n}@example.com", "password": "password123"}
+        response = conduit.post("/users", json={"user": user})
+        return response.status_code, response.json()
+
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        results = list(pool.map(register, range(5)))
+    assert sorted(status for status, _ in results) == [201, 422, 422, 422, 422]
+    taken = {"errors": {"username": ["has already been taken"]}}
+    assert all(body == taken for status, body in results if status == 422)
