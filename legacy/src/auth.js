@@ -34,7 +34,7 @@ function userIdFrom(config, token) {
     typeof payload === 'object' &&
     typeof payload.exp === 'number' &&
     typeof payload.sub === 'string' &&
-    /^[0-9]{1,10}$/.test(payload.sub) &&
+    /^[0-9]+$/.test(payload.sub) &&
     Number(payload.sub) <= 2147483647;
   if (!valid) throw unauthorized('token', 'is invalid');
   return Number(payload.sub);
