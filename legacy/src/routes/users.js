@@ -47,7 +47,7 @@ router.post('/users', async (req, res) => {
   const input = lowerEmail(wrapper(req.body, 'user'));
   requireValid(collectErrors(input, ['username', 'email', 'password']));
   const values = { username: input.username, email: input.email, password: input.password };
-  await ensureUnique(db, values);
+  await ensureUnique(db, { username: values.username, email: values.email });
   values.password = stored(values.password);
   const user = await saving(db, () => users.create(db, values));
   res.status(201).json(userView(user, issueToken(config, user)));

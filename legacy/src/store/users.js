@@ -18,10 +18,10 @@ const findByEmail = (db, email) =>
 const hashPassword = (password) => bcrypt.hash(password, BCRYPT_COST);
 const checkPassword = (password, hash) => bcrypt.compare(password, hash);
 
-// Return which of `username`, `email` (each optional) other users already have.
-async function takenFields(db, { username, email }, exceptId = null) {
+// Return the columns among `values` ({column: value}, in report order) that other users hold.
+async function takenFields(db, values, exceptId = null) {
   const taken = [];
-  for (const [column, value] of [['username', username], ['email', email]]) {
+  for (const [column, value] of Object.entries(values)) {
     if (value === undefined) continue;
     const query = db('users').where(column, value).first('id');
     if (exceptId !== null) query.whereNot('id', exceptId);

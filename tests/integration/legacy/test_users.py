@@ -227,3 +227,15 @@ def test_concurrent_registrations_of_one_username(conduit: Conduit) -> None:
     assert sorted(status for status, _ in results) == [201, 422, 422, 422, 422]
     taken = {"errors": {"username": ["has already been taken"]}}
     assert all(body == taken for status, body in results if status == 422)
+
+
+def test_update_reports_taken_email_before_taken_username(
+    conduit: Conduit, alice: User, bob: User
+) -> None:
+    response = conduit.put("/user", alice,
+                           json={"user": {"username": bob.username, "email": bob.email}})
+    assert response.status_code == 422
+    assert list(response.json()["errors"]) == ["email", "username"]
+    own = conduit.put("/user", alice,
+                      json={"user": {"username": alice.username, "email": alice.email}})
+    assert own.status_code == 200
