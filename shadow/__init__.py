@@ -16,9 +16,11 @@ Once per worker process (after gunicorn's fork; the threads start on first use a
     mirror = Mirror([writer, Metrics()], max_in_flight=8, timeout=5.0)
 
 When routes.yaml is (re)loaded, build each shadowed route's rules from the global
-``shadow:`` section and the route's own entry (raises ``RuleError`` naming a bad path)::
+``shadow:`` section and the route's own entry, mappings or the proxy's validated models
+(raises ``RuleError`` naming the bad path, so a bad table can be refused before use)::
 
-    rules = Rules.from_settings(table["shadow"], route_entry)   # ignore, unordered, headers
+    rules = Rules.from_settings(route_file.shadow, entry)  # reads ignore, unordered, and if
+                                                            # present headers, excuse_server_errors
 
 For each request of a shadowed route, after the control has answered and *before or after*
 the response is returned (``submit`` never blocks or raises)::
@@ -29,20 +31,23 @@ the response is returned (``submit`` never blocks or raises)::
         control=Observation(status, headers, body, duration),
         candidate=lambda: call_the_other_side(),  # returns an Observation; may raise
         rules=rules,
-        control_side="legacy",                  # or "flask"
+        control_side="legacy",                  # the side that served: "legacy" or "flask"
         request_id=request_id,
         sample=0.5,                             # route's fraction, else the global default
-        writes=route_entry.get("writes"),       # "dry-run" lets POST/PUT/DELETE through
+        writes=entry.writes,                    # "dry-run" lets POST/PUT/DELETE through
         timeout=5.0,                            # per call; defaults to the Mirror's
-        recheck=lambda: call_the_control_again(),  # optional: noise calibration
-    )                                           # -> Decision (mirrored, unsampled, skipped_*)
+        recheck=lambda: call_the_control_again(),  # optional: noise calibration, e.g. only
+    )                                           # when mirror.sampler.sampled(calibrate)
+    # -> Decision: mirrored, unsampled, skipped_unsafe, skipped_overload (failed: logged bug)
 
 Periodically (e.g. hourly, from one process): ``ParityStore(engine).prune(max_age=
 timedelta(days=14), max_rows=1_000_000)``. On shutdown: ``mirror.close(); writer.close()``.
 
-Noise candidates for ``parity noise ROUTE --accept``: ``shadow.report.noise_candidates``
-(paths in rule syntax, ready for the route's ``ignore:`` list). The CLI group
-``shadow.cli.parity`` is mounted with ``cli.add_command(parity)``.
+Reading the store (CLI, dashboard): ``shadow.report.route_reports(engine, since)``,
+``latest_mismatches(engine, route)`` and ``noise_candidates(engine, route)``; the latter gives
+the paths for ``parity noise ROUTE --accept`` in rule syntax, ready for the route's
+``ignore:`` list. The CLI group ``shadow.cli.parity`` is mounted with
+``cli.add_command(parity)``.
 
 Metrics: ``shadow_comparisons_total{route,outcome}``, ``shadow_candidate_seconds{route}``,
 ``shadow_noise_paths_total{route}``, ``shadow_store_dropped_total``,

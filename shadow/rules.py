@@ -58,22 +58,22 @@ class Rules:
     value_chars: int = 200
 
     @classmethod
-    def from_settings(
-        cls, defaults: Mapping[str, Any] | None = None, route: Mapping[str, Any] | None = None
-    ) -> Rules:
+    def from_settings(cls, defaults: Any = None, route: Any = None) -> Rules:
         """Build the rules for one route: global ``defaults`` plus the route's additions.
 
+        Each argument is a mapping (routes.yaml as loaded) or an object with those
+        attributes (the proxy's validated models); missing keys mean "nothing to add".
         Lists (ignore, unordered, headers) add up; ``excuse_server_errors`` on the route wins.
         Raise RuleError on a bad path or a value of the wrong type.
         """
         rules = cls()
-        for where, settings in (("shadow", defaults or {}), ("route", route or {})):
+        for where, settings in (("shadow", defaults), ("route", route)):
             rules = rules.extended(
-                ignore=_paths(where, "ignore", settings.get("ignore")),
-                unordered=_paths(where, "unordered", settings.get("unordered")),
-                headers=_names(where, settings.get("headers")),
+                ignore=_paths(where, "ignore", _setting(settings, "ignore")),
+                unordered=_paths(where, "unordered", _setting(settings, "unordered")),
+                headers=_names(where, _setting(settings, "headers")),
             )
-            excuse = settings.get("excuse_server_errors")
+            excuse = _setting(settings, "excuse_server_errors")
             if excuse is not None:
                 if not isinstance(excuse, bool):
                     raise RuleError(f"{where}.excuse_server_errors must be true or false")
@@ -99,6 +99,14 @@ class Rules:
             ),
             headers=self.headers | {name.lower() for name in headers},
         )
+
+
+def _setting(settings: Any, key: str) -> Any:
+    if settings is None:
+        return None
+    if isinstance(settings, Mapping):
+        return settings.get(key)
+    return getattr(settings, key, None)
 
 
 def _parsed(path: FieldPath | str) -> FieldPath:

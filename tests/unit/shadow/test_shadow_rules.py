@@ -40,3 +40,17 @@ def test_no_settings_give_the_defaults() -> None:
 def test_bad_settings_name_the_setting_and_value(defaults, route, message) -> None:
     with pytest.raises(RuleError, match=message):
         Rules.from_settings(defaults, route)
+
+
+def test_settings_may_be_objects_with_attributes() -> None:
+    class Defaults:
+        ignore = ["body..updatedAt"]
+
+    class Route:
+        ignore = ["body.user.token"]
+        unordered = ["body.tags"]
+        writes = "skip"  # not a comparison setting: left to the Mirror
+
+    rules = Rules.from_settings(Defaults(), Route())
+    assert [p.text for p in rules.ignore] == ["body..updatedAt", "body.user.token"]
+    assert [p.text for p in rules.unordered] == ["body.tags"]
