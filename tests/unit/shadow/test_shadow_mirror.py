@@ -271,3 +271,18 @@ def test_a_write_is_never_sent_to_the_control_twice(mirror, recorder, control) -
     assert recorder.wait()[0].outcome is Outcome.MATCH
     wait_idle(mirror)
     assert rechecked == []
+
+
+class Timeout(BaseException):
+    """Like gevent.Timeout: a BaseException, raised inside the candidate call."""
+
+
+def test_a_base_exception_timeout_counts_as_timeout(mirror, recorder, control) -> None:
+    def times_out() -> Observation:
+        raise Timeout("5 seconds")
+
+    assert submit(mirror, control, times_out) is Decision.MIRRORED
+    assert recorder.wait()[0].outcome is Outcome.TIMEOUT
+    wait_idle(mirror)
+    assert submit(mirror, control, lambda: control) is Decision.MIRRORED  # the pool still works
+    assert recorder.wait(2)[1].outcome is Outcome.MATCH
