@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -20,7 +20,7 @@ from proxy.flask_side import call_backend
 from proxy.headers import downstream_headers, request_id, upstream_headers
 from proxy.patterns import BadPath, canonical_segments
 from proxy.runtime import ProxyRuntime
-from proxy.table import Decision
+from proxy.table import Decision, RouteTable
 from proxy.upstream import UpstreamError
 
 StartResponse = Callable[..., Any]
@@ -84,7 +84,10 @@ class ProxyMiddleware:
             return self._flask(ex, decision, target, body)
         return self._legacy(ex, decision, target, body, table)
 
-    def _legacy(self, ex: Exchange, decision: Decision, target: str, body, table) -> Any:
+    def _legacy(
+        self, ex: Exchange, decision: Decision, target: str, body: Iterator[bytes] | None,
+        table: RouteTable,
+    ) -> Iterable[bytes]:
         headers = upstream_headers(ex.environ, ex.rid)
         started = time.perf_counter()
         try:
@@ -107,13 +110,17 @@ class ProxyMiddleware:
         ex.status = response.status
         return ObservedBody(response.chunks, response.close, ex.finish_stream)
 
-    def _flask(self, ex: Exchange, decision: Decision, target: str, body) -> Any:
+    def _flask(
+        self, ex: Exchange, decision: Decision, target: str, body: Iterator[bytes] | None
+    ) -> Iterable[bytes]:
         environ = dict(ex.environ)
         environ["PATH_INFO"] = unquote(decision.path).encode().decode("latin-1")
         environ["RAW_URI"] = environ["REQUEST_URI"] = target
         started = time.perf_counter()
 
-        def start_response(status: str, headers: list[tuple[str, str]], exc_info=None):
+        def start_response(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Any:
             ex.upstream_seconds = time.perf_counter() - started
             ex.status = int(status.split(" ", 1)[0])
             return ex.start_response(status, downstream_headers(headers, ex.rid), exc_info)
@@ -135,7 +142,7 @@ class Exchange:
         self.status = 0
         self._done = False
 
-    def error(self, status: int, message: str, *, kind: str = "") -> Any:
+    def error(self, status: int, message: str, *, kind: str = "") -> list[bytes]:
         """Answer with the one JSON error shape; it carries the request id."""
         body = json.dumps({"errors": {"proxy": [message]}, "requestId": self.rid}).encode()
         headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body))),

@@ -83,6 +83,9 @@ def test_legacy_headers_through_the_proxy(
     assert proxied.content == direct.content
     assert proxied.headers["x-request-id"] == "tags-1"
     assert proxied.headers["via"] == "1.1 strangler"
+    head = httpx.head(proxy.url + "/api/tags")
+    assert (head.status_code, head.content) == (200, b"")
+    assert head.headers["content-length"] == direct.headers["content-length"]
     etag = {"If-None-Match": direct.headers["etag"]}
     not_modified = httpx.get(proxy.url + "/api/tags", headers=etag)
     assert not_modified.status_code == 304
@@ -90,3 +93,5 @@ def test_legacy_headers_through_the_proxy(
                      headers={"Content-Type": "application/json"})
     assert big.status_code == 413
     assert "requestId" in big.json()
+    legacy.stop()
+    assert " 200 " in legacy.log() and "tags-1" in legacy.log()  # the id reached legacy's log
