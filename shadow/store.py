@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from shadow import schema
 from shadow.comparison import Comparison
 from shadow.document import canonical
-from shadow.observation import Outcome
+from shadow.observation import Outcome, Result
 from shadow.redact import redact, redact_difference
 
 MAX_STORED_BODY = 100_000
@@ -63,9 +63,10 @@ class ParityStore:
             ).scalars()
             paths = []
             for comparison_id, comparison in zip(ids, batch, strict=True):
-                if comparison.outcome is not Outcome.MISMATCH or comparison.result is None:
+                result = comparison.result
+                if comparison.outcome is not Outcome.MISMATCH or result is None:
                     continue
-                general = dict.fromkeys(_INDEX.sub("[*]", p) for p in comparison.result.paths)
+                general = dict.fromkeys(_INDEX.sub("[*]", p) for p in result.paths)
                 paths += [
                     {
                         "comparison_id": comparison_id,
@@ -75,7 +76,7 @@ class ParityStore:
                     }
                     for path in list(general)[: self.max_paths]
                 ]
-                self._offer(connection, comparison)
+                self._offer(connection, comparison, result)
             if paths:
                 connection.execute(sa.insert(schema.differences), paths)
 
@@ -129,7 +130,7 @@ class ParityStore:
                     ).rowcount
         return deleted
 
-    def _offer(self, connection: sa.Connection, comparison: Comparison) -> None:
+    def _offer(self, connection: sa.Connection, comparison: Comparison, result: Result) -> None:
         """Offer a mismatch to the route's reservoir (Algorithm R: each kept with p = k/n)."""
         reservoirs = schema.reservoirs
         connection.execute(
@@ -153,7 +154,7 @@ class ParityStore:
         connection.execute(
             sa.delete(table).where(table.c.route == comparison.route, table.c.slot == slot)
         )
-        connection.execute(sa.insert(table).values(_sample_row(comparison, slot)))
+        connection.execute(sa.insert(table).values(_sample_row(comparison, result, slot)))
 
 
 def _insert(connection: sa.Connection, table: sa.Table):
@@ -176,9 +177,7 @@ def _comparison_row(comparison: Comparison) -> dict:
     }
 
 
-def _sample_row(comparison: Comparison, slot: int) -> dict:
-    result = comparison.result
-    assert result is not None
+def _sample_row(comparison: Comparison, result: Result, slot: int) -> dict:
     return {
         "route": comparison.route[:300],
         "slot": slot,
