@@ -15,7 +15,7 @@ from flask import Flask, g, request
 from werkzeug.http import parse_options_header
 
 from backend.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
-from backend.json import loads_strict
+from backend.json import deep_recursion, loads_strict
 
 LIMIT = 100 * 1024
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -53,7 +53,8 @@ def parse(text: str) -> Any:
         value = loads_strict(text)
     except ValueError:
         raise BadRequest("body", "is not valid JSON") from None
-    return _well_formed(value)
+    with deep_recursion():
+        return _well_formed(value)
 
 
 def _well_formed(value: Any) -> Any:

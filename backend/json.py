@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import json.scanner
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask, Response
@@ -36,13 +40,37 @@ def json_response(payload: Any, status: int = 200) -> Response:
     return response
 
 
+DEEP_LIMIT = 250_000  # a 100 kB body nests at most 100 000 levels
+
+
+def _reject(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
 def loads_strict(text: str) -> Any:
-    """Parse JSON as ``JSON.parse`` does: no NaN or Infinity literals."""
+    """Parse JSON as ``JSON.parse`` does: no NaN or Infinity literals, any nesting depth.
 
-    def reject(constant: str) -> Any:
-        raise ValueError(f"{constant} is not JSON")
+    The C scanner stops at about a thousand levels; V8 does not, so deeper documents are
+    parsed again by the pure-Python scanner with room to recurse.
+    """
+    try:
+        return json.loads(text, parse_constant=_reject)
+    except RecursionError:
+        decoder = json.JSONDecoder(parse_constant=_reject)
+        decoder.scan_once = json.scanner.py_make_scanner(decoder)
+        with deep_recursion():
+            return decoder.decode(text)
 
-    return json.loads(text, parse_constant=reject)
+
+@contextmanager
+def deep_recursion() -> Iterator[None]:
+    """Let Python code recurse as deep as a 100 kB JSON document can nest."""
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(previous, DEEP_LIMIT))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(previous)
 
 
 def init_app(app: Flask) -> None:

@@ -1,0 +1,173 @@
+"""Benchmark the Flask backend against legacy, endpoint by endpoint: ``make bench-backend``.
+
+One run, on one fresh PostgreSQL database seeded through the API (users, articles with tags,
+favorites, follows), serves the same four operations from legacy (Node, ``cluster`` with
+BENCH_WORKERS processes) and from the backend (gunicorn, BENCH_WORKERS gthread workers with
+BENCH_THREADS threads each), and measures each with wrk (BENCH_CONNECTIONS connections,
+BENCH_SECONDS seconds after a 2-second warm-up): requests per second, p50 and p99 latency,
+and the resident memory of each worker process afterwards. The Markdown table goes to
+stdout, tests/artifacts/bench_backend.md and the "Flask backend" section of README.md
+(between the bench-backend markers).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+import httpx
+
+from tests.performance.backend import load, memory
+from tests.support.databases import DatabaseFactory
+from tests.support.processes import REPO_ROOT, TEST_JWT_SECRET, ServerProcess, free_port
+
+WORKERS = int(os.environ.get("BENCH_WORKERS", str(os.cpu_count() or 2)))
+THREADS = int(os.environ.get("BENCH_THREADS", "4"))
+SECONDS = int(os.environ.get("BENCH_SECONDS", "8"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
+USERS, ARTICLES = 20, 200
+PASSWORD = "bench-password"
+README = REPO_ROOT / "README.md"
+START, END = "<!-- bench-backend:start -->", "<!-- bench-backend:end -->"
+
+
+def seed(url: str) -> tuple[str, str]:
+    """Fill the database through the API; return a reader's token and an article's slug."""
+    with httpx.Client(base_url=url + "/api", timeout=30) as client:
+        tokens = []
+        for n in range(USERS):
+            user = {"username": f"bench{n}", "email": f"bench{n}@example.com",
+                    "password": PASSWORD}
+            response = client.post("/users", json={"user": user})
+            response.raise_for_status()
+            tokens.append(response.json()["user"]["token"])
+        slugs = []
+        for n in range(ARTICLES):
+            article = {"title": f"Benchmark article {n}", "description": "d" * 100,
+                       "body": "b" * 2000, "tagList": [f"tag{n % 15}", f"topic{n % 4}", "bench"]}
+            response = client.post("/articles", json={"article": article},
+                                   headers={"Authorization": f"Token {tokens[n % USERS]}"})
+            response.raise_for_status()
+            slugs.append(response.json()["article"]["slug"])
+            for fan in range(n % 4):
+                client.post(f"/articles/{slugs[-1]}/favorite",
+                            headers={"Authorization": f"Token {tokens[(n + fan + 1) % USERS]}"})
+        for n in range(1, USERS, 2):
+            client.post(f"/profiles/bench{n}/follow",
+                        headers={"Authorization": f"Token {tokens[0]}"})
+    return tokens[0], slugs[len(slugs) // 2]
+
+
+def servers(database_url: str, log_dir: Path) -> dict[str, ServerProcess]:
+    env = {"DATABASE_URL": database_url, "JWT_SECRET": TEST_JWT_SECRET}
+    node_port, flask_port = free_port(), free_port()
+    node = ServerProcess(
+        "legacy-cluster",
+        ["node", str(Path(__file__).parent / "backend" / "cluster.js")],
+        port=node_port, env={**env, "PORT": str(node_port), "WORKERS": str(WORKERS)},
+        ready_path="/api/tags", log_dir=log_dir,
+    )
+    flask = ServerProcess(
+        "backend-gunicorn",
+        [sys.executable, "-m", "gunicorn",
+         "--bind", f"127.0.0.1:{flask_port}", "--workers", str(WORKERS),
+         "--worker-class", "gthread", "--threads", str(THREADS), "backend.wsgi:app"],
+        port=flask_port, env=env, ready_path="/api/tags", log_dir=log_dir,
+    )
+    return {"legacy": node, "flask": flask}
+
+
+def endpoints(token: str, slug: str) -> list[tuple[str, str, dict[str, str], str | None]]:
+    reader = {"Authorization": f"Token {token}"}
+    login = json.dumps({"user": {"email": "bench3@example.com", "password": PASSWORD}})
+    return [
+        ("GET /api/articles?limit=20", "/api/articles?limit=20", reader, None),
+        ("GET /api/articles/:slug", f"/api/articles/{slug}", reader, None),
+        ("GET /api/tags", "/api/tags", {}, None),
+        ("POST /api/users/login", "/api/users/login", {}, login),
+    ]
+
+
+def measure(wrk: str, running: dict[str, ServerProcess], token: str, slug: str) -> list[dict]:
+    rows = []
+    for name, path, headers, body in endpoints(token, slug):
+        row: dict = {"endpoint": name}
+        for side, server in running.items():
+            result = load.run(wrk, server.url + path, connections=CONNECTIONS, seconds=SECONDS,
+                              headers=headers, body=body)
+            row[side] = result
+            print(f"{name:28} {side:7} {result.rps:9.1f} rps  p50 {result.p50_ms:7.2f} ms  "
+                  f"p99 {result.p99_ms:7.2f} ms  errors {result.errors}", flush=True)
+        rows.append(row)
+    return rows
+
+
+def table(rows: list[dict], rss: dict[str, list[float]]) -> str:
+    lines = [
+        f"{WORKERS} processes per side (Node `cluster` / gunicorn gthread x{THREADS} threads), "
+        f"PostgreSQL, wrk {CONNECTIONS} connections, {SECONDS} s per measurement, "
+        f"{ARTICLES} articles / {USERS} users.",
+        "",
+        "| endpoint | Node rps | Flask rps | Flask/Node | Node p50 / p99 ms "
+        "| Flask p50 / p99 ms | errors (N/F) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        node, flask = row["legacy"], row["flask"]
+        ratio = flask.rps / node.rps if node.rps else float("nan")
+        lines.append(
+            f"| {row['endpoint']} | {node.rps:,.0f} | {flask.rps:,.0f} | {ratio:.2f} "
+            f"| {node.p50_ms:.1f} / {node.p99_ms:.1f} | {flask.p50_ms:.1f} / {flask.p99_ms:.1f} "
+            f"| {node.errors} / {flask.errors} |"
+        )
+    lines.append("")
+    lines.append(
+        "RSS per worker process after the run (MiB): Node "
+        + ", ".join(f"{value:.0f}" for value in rss["legacy"])
+        + "; Flask " + ", ".join(f"{value:.0f}" for value in rss["flask"]) + "."
+    )
+    return "\n".join(lines)
+
+
+def write_readme(markdown: str) -> None:
+    """Replace the benchmark table between the markers of README.md (if they exist)."""
+    text = README.read_text()
+    if START not in text or END not in text:
+        print("README.md has no bench-backend markers; table not written there")
+        return
+    pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.DOTALL)
+    README.write_text(pattern.sub(lambda _: f"{START}\n{markdown}\n{END}", text, count=1))
+
+
+def main() -> None:
+    wrk = load.find_wrk()
+    artifacts = REPO_ROOT / "tests" / "artifacts"
+    artifacts.mkdir(exist_ok=True)
+    factory = DatabaseFactory(Path(tempfile.mkdtemp()))
+    try:
+        database_url = factory.create("postgresql")
+        running = servers(database_url, artifacts)
+        for server in running.values():
+            server.start()
+        try:
+            token, slug = seed(running["legacy"].url)
+            rows = measure(wrk, running, token, slug)
+            rss = {side: memory.worker_rss(server.proc.pid)
+                   for side, server in running.items() if server.proc}
+        finally:
+            for server in running.values():
+                server.stop()
+    finally:
+        factory.drop_all()
+    markdown = table(rows, rss)
+    print(markdown)
+    (artifacts / "bench_backend.md").write_text(markdown + "\n")
+    write_readme(markdown)
+
+
+if __name__ == "__main__":
+    main()
