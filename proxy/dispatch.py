@@ -10,6 +10,7 @@ import json
 import time
 from collections.abc import Callable, Iterable, Iterator
 from http import HTTPStatus
+from http.client import responses
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -103,7 +104,7 @@ class ProxyMiddleware:
             message = "legacy timed out" if error.status == 504 else "legacy unreachable"
             return ex.error(error.status, message, kind=error.kind)
         ex.upstream_seconds = time.perf_counter() - started
-        reason = response.reason or HTTPStatus(response.status).phrase
+        reason = response.reason or responses.get(response.status, "Unknown")
         ex.start_response(
             f"{response.status} {reason}", downstream_headers(response.headers, ex.rid)
         )

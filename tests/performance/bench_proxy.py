@@ -80,6 +80,7 @@ def table(results: dict[str, dict[str, dict[str, float]]]) -> str:
 
 def main() -> None:
     binaries = tools.require("wrk", "nginx")
+    load_before = os.getloadavg()[0]
     work = Path(tempfile.mkdtemp(prefix="bench-proxy-"))
     database = f"sqlite:///{work / 'bench.sqlite'}"
     migrate(database)
@@ -116,8 +117,10 @@ def main() -> None:
         for server in servers:
             server.stop()
     report = (f"Machine: {machine.describe(binaries['nginx'], binaries['wrk'])}\n\n"
-              f"wrk: {SECONDS} s per measurement after a 1 s warm-up; legacy on SQLite with"
-              f" 20 articles.\n\n{table(results)}\n")
+              f"wrk: {SECONDS} s per measurement after a 1 s warm-up, {CONNECTIONS} connections"
+              f" (2 wrk threads) for rps/p50/p99 and 1 connection for the c=1 column; legacy"
+              f" on SQLite with 20 articles; 1-minute load average {load_before:.1f} before,"
+              f" {os.getloadavg()[0]:.1f} after.\n\n{table(results)}\n")
     artifacts = REPO_ROOT / "tests" / "artifacts"
     artifacts.mkdir(exist_ok=True)
     (artifacts / "bench_proxy.md").write_text(report)
