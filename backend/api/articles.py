@@ -75,7 +75,7 @@ def feed() -> Response:
 @bp.get("/<param:slug>")
 @login_optional
 def show(slug: str) -> Response:
-    return json_response(serializers.article(articles.view(g.user, articles.find(slug))))
+    return json_response(serializers.article(articles.find_view(g.user, slug)))
 
 
 @bp.post("")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +14,6 @@ from backend.database import db
 from backend.errors import Forbidden, NotFound, ValidationFailed
 from backend.models import Article, ArticleTag, Favorite, Follow, Tag, User
 from backend.models.types import utcnow
-from backend.services.profiles import followed_among
 from backend.services.slugs import unique_slug
 from backend.validation import MISSING
 
@@ -89,19 +89,71 @@ def _page(
     if count <= offset:
         return [], count
     rows = db.session.execute(
-        sa.select(Article, User)
-        .join(User, User.id == Article.author_id)
+        annotated(viewer)
         .where(*conditions)
         .order_by(Article.created_at.desc(), Article.id.desc())
         .limit(limit)
-        .offset(offset)
+        .offset(offset),
+        viewer_params(viewer),
     ).all()
-    return views(viewer, [(article, author) for article, author in rows]), count
+    return views(rows), count
 
 
-def views(viewer: User | None, rows: list[tuple[Article, User]]) -> list[ArticleView]:
-    """Build the views of ``rows`` with a constant number of queries (tags, favorites, follows)."""
-    ids = [article.id for article, _ in rows]
+def _annotated_select(with_viewer: bool) -> sa.Select[Any]:
+    """Select articles with their author, favorites count, and the viewer's relations to them.
+
+    One row per article: ``(Article, User, favorites_count, favorited, following)``; the
+    count and the flags are correlated subqueries, so a page costs one query however long it
+    is. The viewer's id is the bound parameter ``viewer_id``.
+    """
+    favorites_count = (
+        sa.select(sa.func.count())
+        .select_from(Favorite)
+        .where(Favorite.article_id == Article.id)
+        .scalar_subquery()
+    )
+    favorited: sa.ColumnElement[bool] = sa.false()
+    following: sa.ColumnElement[bool] = sa.false()
+    if with_viewer:
+        viewer_id = sa.bindparam("viewer_id")
+        favorited = sa.exists().where(
+            Favorite.article_id == Article.id, Favorite.user_id == viewer_id
+        )
+        following = sa.exists().where(
+            Follow.follower_id == viewer_id, Follow.followed_id == Article.author_id
+        )
+    return sa.select(
+        Article,
+        User,
+        favorites_count.label("favorites_count"),
+        favorited.label("favorited"),
+        following.label("following"),
+    ).join(User, User.id == Article.author_id)
+
+
+# Built once: composing these statements costs more than running them.
+_ANNOTATED = {flag: _annotated_select(flag) for flag in (False, True)}
+_BY_SLUG = {
+    flag: stmt.where(Article.slug == sa.bindparam("slug")) for flag, stmt in _ANNOTATED.items()
+}
+_BY_ID = {
+    flag: stmt.where(Article.id == sa.bindparam("article_id")) for flag, stmt in _ANNOTATED.items()
+}
+
+
+def annotated(viewer: User | None) -> sa.Select[Any]:
+    """Return the annotated select for ``viewer`` (execute it with :func:`viewer_params`)."""
+    return _ANNOTATED[viewer is not None]
+
+
+def viewer_params(viewer: User | None, **params: Any) -> dict[str, Any]:
+    """Return the bound parameters of an annotated select for ``viewer``."""
+    return {"viewer_id": viewer.id, **params} if viewer is not None else params
+
+
+def views(rows: Sequence[sa.Row[Any]]) -> list[ArticleView]:
+    """Build views from ``annotated`` rows, loading every tag list in one more query."""
+    ids = [row[0].id for row in rows]
     if not ids:
         return []
     tags: dict[int, list[str]] = {article_id: [] for article_id in ids}
@@ -113,38 +165,37 @@ def views(viewer: User | None, rows: list[tuple[Article, User]]) -> list[Article
         tags[article_id].append(name)
     for names in tags.values():
         names.sort()  # legacy lists tags by name, in code-point order (Python's str order)
-    viewer_id = viewer.id if viewer is not None else -1
-    favorites = {
-        article_id: (int(total), bool(mine))
-        for article_id, total, mine in db.session.execute(
-            sa.select(
-                Favorite.article_id,
-                sa.func.count(),
-                sa.func.max(sa.case((Favorite.user_id == viewer_id, 1), else_=0)),
-            )
-            .where(Favorite.article_id.in_(ids))
-            .group_by(Favorite.article_id)
-        )
-    }
-    following = followed_among(viewer, {author.id for _, author in rows})
     return [
         ArticleView(
             article=article,
             author=author,
             tags=tags[article.id],
-            favorites_count=favorites.get(article.id, (0, False))[0],
-            favorited=favorites.get(article.id, (0, False))[1],
-            following=author.id in following,
+            favorites_count=int(favorites_count),
+            favorited=bool(favorited),
+            following=bool(following),
         )
-        for article, author in rows
+        for article, author, favorites_count, favorited, following in rows
     ]
 
 
 def view(viewer: User | None, article: Article) -> ArticleView:
-    """Return ``article`` as ``viewer`` sees it."""
-    author = db.session.get(User, article.author_id)
-    assert author is not None  # the foreign key guarantees it
-    return views(viewer, [(article, author)])[0]
+    """Return ``article`` as ``viewer`` sees it (two queries)."""
+    rows = db.session.execute(
+        _BY_ID[viewer is not None], viewer_params(viewer, article_id=article.id)
+    ).all()
+    return views(rows)[0]
+
+
+def find_view(viewer: User | None, slug: str) -> ArticleView:
+    """Return the article ``slug`` as ``viewer`` sees it, or raise 404 ``article not found``."""
+    rows = []
+    if "\x00" not in slug:
+        rows = db.session.execute(
+            _BY_SLUG[viewer is not None], viewer_params(viewer, slug=slug)
+        ).all()
+    if not rows:
+        raise NotFound("article", "not found")
+    return views(rows)[0]
 
 
 def create(author: User, fields: dict[str, Any] | None) -> Article:
