@@ -14,7 +14,7 @@ import pytest
 from proxy.dashboard.verdict import ATTENTION
 from shadow.store import engine_from_url
 from tests.integration.dashboard.conftest import PASSWORD, ROUTES
-from tests.integration.dashboard.traffic import mirror_traffic
+from tests.integration.dashboard.traffic import live_traffic, mirror_traffic, proxy_mirrors
 from tests.unit.dashboard.seeding import seed
 
 pytestmark = [pytest.mark.postgres, pytest.mark.legacy]
@@ -40,7 +40,10 @@ def traffic(stack):
         + [("GET /api/articles/:slug", f"/api/articles/{slug}")] * 6
         + [("GET /api/profiles/:username", "/api/profiles/alice")] * 4
     )
-    mirror_traffic(stack.proxy.url, stack.backend.url, stack.database_url, requests)
+    if proxy_mirrors(stack.proxy.url):
+        live_traffic(stack.proxy.url, stack.database_url, requests)
+    else:
+        mirror_traffic(stack.proxy.url, stack.backend.url, stack.database_url, requests)
     engine = engine_from_url(stack.database_url)
     try:
         seed(engine, SEEDED, matches=3, mismatches=1)
