@@ -24,7 +24,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     import backend.models  # noqa: F401  (register the tables on db.metadata)
-    from backend import api, body, dryrun, errors, headers, json, routing
+    from backend import api, body, dryrun, errors, headers, json, reads, routing
 
     json.init_app(app)
     errors.init_app(app)
@@ -32,5 +32,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     dryrun.init_app(app)
     body.init_app(app)  # then app.use(express.json())
     routing.init_app(app)  # then the router (its converter must exist before the rules)
+    reads.init_app(app)  # routed reads run without a transaction
     api.init_app(app)
     return app

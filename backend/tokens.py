@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import jwt
 from flask import current_app
 
-_DECIMAL_ID = re.compile(r"[0-9]{1,10}")
+_DECIMAL_ID = re.compile(r"[0-9]+")
 MAX_ID = 2**31 - 1
 _NO_CLAIM_CHECKS = {
     "verify_signature": True,

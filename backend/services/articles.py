@@ -19,6 +19,7 @@ from backend.validation import MISSING
 
 ARTICLE_FIELDS = ("title", "description", "body")
 TAG_MAX = 64
+SLUG_ATTEMPTS = 10  # as legacy: concurrent writers of one title retry for a free slug
 
 
 @dataclass
@@ -210,7 +211,7 @@ def create(author: User, fields: dict[str, Any] | None) -> Article:
     if errors:
         raise ValidationFailed(errors)
     now = utcnow()
-    for attempt in range(3):
+    for attempt in range(SLUG_ATTEMPTS):
         article = Article(
             slug=unique_slug(fields["title"]),
             title=fields["title"],
@@ -227,7 +228,7 @@ def create(author: User, fields: dict[str, Any] | None) -> Article:
             db.session.commit()
         except IntegrityError:
             db.session.rollback()  # a concurrent writer took the slug or a tag: try again
-            if attempt == 2:
+            if attempt == SLUG_ATTEMPTS - 1:
                 raise
             continue
         break

@@ -33,7 +33,8 @@ def register(fields: dict[str, Any] | None) -> User:
     )
     if errors:
         raise ValidationFailed(errors)
-    _check_unique(None, username, email)
+    unique = {"username": username, "email": email}  # reported in this order
+    _check_unique(None, unique)
     user = User(
         username=username,
         email=email,
@@ -42,7 +43,7 @@ def register(fields: dict[str, Any] | None) -> User:
         image=None,
     )
     db.session.add(user)
-    _commit_account(user, username, email)
+    _commit_account(user, unique)
     signals.publish(signals.user_registered, user)
     return user
 
@@ -85,7 +86,8 @@ def update(user: User, fields: dict[str, Any] | None) -> User:
     if errors:
         raise ValidationFailed(errors)
     email = present.get("email")
-    _check_unique(user.id, present.get("username"), email)
+    unique = {"email": email, "username": present.get("username")}  # reported in this order
+    _check_unique(user.id, unique)
     if "username" in present:
         user.username = present["username"]
     if email is not None:
@@ -97,7 +99,7 @@ def update(user: User, fields: dict[str, Any] | None) -> User:
     if "image" in present:
         user.image = present["image"]
     user.updated_at = utcnow()
-    _commit_account(user, present.get("username"), email)
+    _commit_account(user, unique)
     return user
 
 
@@ -120,13 +122,16 @@ def _failing(**messages: str | None) -> dict[str, str]:
     return {name: message for name, message in messages.items() if message}
 
 
-def _check_unique(user_id: int | None, username: str | None, email: str | None) -> None:
-    """Raise 422 ``has already been taken`` for a username or email another user has."""
+def _check_unique(user_id: int | None, values: dict[str, str | None]) -> None:
+    """Raise 422 ``has already been taken`` for each of ``values`` another user has.
+
+    ``values`` maps ``username``/``email`` to the new value (None: unchanged), in the order
+    legacy reports them: username first on registration, email first on updates.
+    """
     errors = {}
-    if username is not None and _taken(User.username == username, user_id):
-        errors["username"] = validation.TAKEN
-    if email is not None and _taken(User.email == email, user_id):
-        errors["email"] = validation.TAKEN
+    for column, value in values.items():
+        if value is not None and _taken(getattr(User, column) == value, user_id):
+            errors[column] = validation.TAKEN
     if errors:
         raise ValidationFailed(errors)
 
@@ -138,11 +143,12 @@ def _taken(condition: sa.ColumnElement[bool], user_id: int | None) -> bool:
     return db.session.scalar(query.limit(1)) is not None
 
 
-def _commit_account(user: User, username: str | None, email: str | None) -> None:
+def _commit_account(user: User, unique: dict[str, str | None]) -> None:
     """Commit; a concurrent registration that wins the unique index gives the same 422."""
+    user_id = user.id
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        _check_unique(user.id if user.id else None, username, email)
+        _check_unique(user_id, unique)
         raise

@@ -3,9 +3,10 @@
 One run, on one fresh PostgreSQL database seeded through the API (users, articles with tags,
 favorites, follows), serves the same four operations from legacy (Node, ``cluster`` with
 BENCH_WORKERS processes) and from the backend (gunicorn, BENCH_WORKERS gthread workers with
-BENCH_THREADS threads each), and measures each with wrk (BENCH_CONNECTIONS connections,
-BENCH_SECONDS seconds after a 2-second warm-up): requests per second, p50 and p99 latency,
-and the resident memory of each worker process afterwards. The Markdown table goes to
+BENCH_THREADS threads each), and measures each with wrk (BENCH_CONNECTIONS connections;
+BENCH_ROUNDS rounds of BENCH_SECONDS seconds after a 1-second warm-up, sides alternating;
+medians kept): requests per second, p50 and p99 latency, and the resident memory of each
+worker process afterwards. The Markdown table goes to
 stdout, tests/artifacts/bench_backend.md and the "Flask backend" section of README.md
 (between the bench-backend markers).
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import statistics
 import sys
 import tempfile
 from pathlib import Path
@@ -27,7 +29,8 @@ from tests.support.processes import REPO_ROOT, TEST_JWT_SECRET, ServerProcess, f
 
 WORKERS = int(os.environ.get("BENCH_WORKERS", str(os.cpu_count() or 2)))
 THREADS = int(os.environ.get("BENCH_THREADS", "4"))
-SECONDS = int(os.environ.get("BENCH_SECONDS", "8"))
+SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 USERS, ARTICLES = 20, 200
 PASSWORD = "bench-password"
@@ -93,24 +96,43 @@ def endpoints(token: str, slug: str) -> list[tuple[str, str, dict[str, str], str
 
 
 def measure(wrk: str, running: dict[str, ServerProcess], token: str, slug: str) -> list[dict]:
+    """Measure each endpoint in BENCH_ROUNDS rounds, sides alternating, and keep the medians.
+
+    Alternating sides within each endpoint spreads background load (a shared machine) over
+    both sides instead of penalising whichever ran during a busy moment.
+    """
     rows = []
     for name, path, headers, body in endpoints(token, slug):
-        row: dict = {"endpoint": name}
-        for side, server in running.items():
-            result = load.run(wrk, server.url + path, connections=CONNECTIONS, seconds=SECONDS,
-                              headers=headers, body=body)
-            row[side] = result
-            print(f"{name:28} {side:7} {result.rps:9.1f} rps  p50 {result.p50_ms:7.2f} ms  "
-                  f"p99 {result.p99_ms:7.2f} ms  errors {result.errors}", flush=True)
-        rows.append(row)
+        runs: dict[str, list[load.Load]] = {side: [] for side in running}
+        for number in range(ROUNDS):
+            order = list(running) if number % 2 == 0 else list(reversed(running))
+            for side in order:
+                result = load.run(wrk, running[side].url + path, connections=CONNECTIONS,
+                                  seconds=SECONDS, headers=headers, body=body, warmup=1)
+                runs[side].append(result)
+                print(f"{name:28} {side:7} {result.rps:9.1f} rps  p50 {result.p50_ms:7.2f} ms"
+                      f"  p99 {result.p99_ms:7.2f} ms  errors {result.errors}", flush=True)
+        rows.append({"endpoint": name, **{side: median(results)
+                                          for side, results in runs.items()}})
     return rows
+
+
+def median(results: list[load.Load]) -> load.Load:
+    """Return the median of each figure over the rounds (errors are summed)."""
+    return load.Load(
+        rps=statistics.median(result.rps for result in results),
+        p50_ms=statistics.median(result.p50_ms for result in results),
+        p99_ms=statistics.median(result.p99_ms for result in results),
+        errors=sum(result.errors for result in results),
+    )
 
 
 def table(rows: list[dict], rss: dict[str, list[float]]) -> str:
     lines = [
         f"{WORKERS} processes per side (Node `cluster` / gunicorn gthread x{THREADS} threads), "
-        f"PostgreSQL, wrk {CONNECTIONS} connections, {SECONDS} s per measurement, "
-        f"{ARTICLES} articles / {USERS} users.",
+        f"PostgreSQL, wrk {CONNECTIONS} connections, median of {ROUNDS} rounds of {SECONDS} s "
+        f"(sides alternating), {ARTICLES} articles / {USERS} users, "
+        f"load average before the run {LOAD_BEFORE}.",
         "",
         "| endpoint | Node rps | Flask rps | Flask/Node | Node p50 / p99 ms "
         "| Flask p50 / p99 ms | errors (N/F) |",
@@ -141,6 +163,9 @@ def write_readme(markdown: str) -> None:
         return
     pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.DOTALL)
     README.write_text(pattern.sub(lambda _: f"{START}\n{markdown}\n{END}", text, count=1))
+
+
+LOAD_BEFORE = f"{os.getloadavg()[0]:.1f}"
 
 
 def main() -> None:

@@ -120,8 +120,9 @@ def test_update_user(api: Api) -> None:
     assert response.json["user"]["token"] == api.tokens["jake"]
     taken = api.call("PUT", "/api/user", "jake",
                      json={"user": {"email": "bob@example.com", "username": "bob"}})
-    assert taken.json == {"errors": {"username": ["has already been taken"],
-                                     "email": ["has already been taken"]}}
+    assert taken.json == {"errors": {"email": ["has already been taken"],
+                                     "username": ["has already been taken"]}}
+    assert list(taken.json["errors"]) == ["email", "username"]  # updates report email first
     own = api.call("PUT", "/api/user", "jake", json={"user": {"username": "jake"}})
     assert own.status_code == 200
     password = api.call("PUT", "/api/user", "jake", json={"user": {"password": "changed-pw"}})
