@@ -19,6 +19,7 @@ from proxy.access_log import log_request
 from proxy.body import BodyTooLarge, ObservedBody, declared_length, has_body, request_chunks
 from proxy.flask_side import call_backend
 from proxy.headers import downstream_headers, request_id, upstream_headers
+from proxy.mirroring import Shadow, Sides
 from proxy.patterns import BadPath, canonical_segments
 from proxy.runtime import ProxyRuntime
 from proxy.table import Decision, RouteTable
@@ -81,13 +82,20 @@ class ProxyMiddleware:
         body = request_chunks(environ["wsgi.input"], length, limit) if has_body(environ) else None
         query = environ.get("QUERY_STRING")
         target = decision.path + ("?" + query if query else "")
+        shadow = None
+        if decision.route is not None and decision.route.entry.shadow_side is not None:
+            shadow = self.runtime.shadowing.plan(environ, ex.rid, decision, target,
+                                                 Sides(self.runtime, table))
+            if shadow is not None:
+                body = shadow.request_body(body)
+                shadow.before_control()  # dry-run writes only: the candidate runs first
         if decision.side == "flask":
-            return self._flask(ex, decision, target, body)
-        return self._legacy(ex, decision, target, body, table)
+            return self._flask(ex, decision, target, body, shadow)
+        return self._legacy(ex, decision, target, body, table, shadow)
 
     def _legacy(
         self, ex: Exchange, decision: Decision, target: str, body: Iterator[bytes] | None,
-        table: RouteTable,
+        table: RouteTable, shadow: Shadow | None = None,
     ) -> Iterable[bytes]:
         headers = upstream_headers(ex.environ, ex.rid)
         started = time.perf_counter()
@@ -109,25 +117,35 @@ class ProxyMiddleware:
             f"{response.status} {reason}", downstream_headers(response.headers, ex.rid)
         )
         ex.status = response.status
-        return ObservedBody(response.chunks, response.close, ex.finish_stream)
+        chunks, finish = response.chunks, ex.finish_stream
+        if shadow is not None:
+            chunks, finish = shadow.observe(response.status, response.headers, chunks, finish,
+                                            started)
+        return ObservedBody(chunks, response.close, finish)
 
     def _flask(
-        self, ex: Exchange, decision: Decision, target: str, body: Iterator[bytes] | None
+        self, ex: Exchange, decision: Decision, target: str, body: Iterator[bytes] | None,
+        shadow: Shadow | None = None,
     ) -> Iterable[bytes]:
         environ = dict(ex.environ)
         environ["PATH_INFO"] = unquote(decision.path).encode().decode("latin-1")
         environ["RAW_URI"] = environ["REQUEST_URI"] = target
         started = time.perf_counter()
+        head: list[tuple[str, str]] = []
 
         def start_response(
             status: str, headers: list[tuple[str, str]], exc_info: Any = None
         ) -> Any:
             ex.upstream_seconds = time.perf_counter() - started
             ex.status = int(status.split(" ", 1)[0])
+            head[:] = headers
             return ex.start_response(status, downstream_headers(headers, ex.rid), exc_info)
 
         chunks = call_backend(self.runtime.backend_app, environ, ex.rid, body, start_response)
-        return ObservedBody(chunks, getattr(chunks, "close", lambda: None), ex.finish_stream)
+        close, finish = getattr(chunks, "close", lambda: None), ex.finish_stream
+        if shadow is not None:
+            chunks, finish = shadow.observe(ex.status, head, chunks, finish, started)
+        return ObservedBody(chunks, close, finish)
 
 
 class Exchange:

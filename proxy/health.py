@@ -65,6 +65,7 @@ def health() -> tuple[Response, int]:
         "legacy": _legacy(runtime),
         "database": _database(),
         "routes": _routes(runtime),
+        "shadow": runtime.shadowing.status(),
     }
     ok = all(check["ok"] for check in checks.values())
     return jsonify(status="ok" if ok else "degraded", checks=checks), 200 if ok else 503

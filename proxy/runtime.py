@@ -17,6 +17,7 @@ from flask import Flask
 from proxy.access_log import configure_logging
 from proxy.legacy import Urllib3LegacyClient
 from proxy.legacy_httpx import HttpxLegacyClient
+from proxy.mirroring import Shadowing
 from proxy.patterns import canonical_segments
 from proxy.reload import RouteSource
 from proxy.table import Decision, RouteTable
@@ -35,10 +36,12 @@ class ProxyRuntime:
         self.pool_size: int = int(config["LEGACY_POOL_SIZE"])
         self.reload_interval: float = float(config["RELOAD_INTERVAL"])
         self._backend_app: Flask | None = config.get("BACKEND_APP")
+        self._config = config
         self._pid: int | None = None
         self._lock = threading.Lock()
         self.client: LegacyClient
         self.source: RouteSource
+        self.shadowing: Shadowing
 
     def ensure_started(self) -> None:
         """Build the client pool and start the watcher in this process, once."""
@@ -50,6 +53,7 @@ class ProxyRuntime:
             configure_logging()
             factory = HttpxLegacyClient if self.client_kind == "httpx" else Urllib3LegacyClient
             self.client = factory(self.pool_size)
+            self.shadowing = Shadowing(self._config)  # its Mirror and writer start on first use
             self.source = RouteSource(self.routes_file, self.shapes, self.reload_interval)
             self.source.check()
             self.source.start_watching()

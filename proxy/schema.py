@@ -80,6 +80,9 @@ class RouteEntry(Strict):
                 raise ValueError("a canary route takes shadow: true or false")
         elif self.shadow == self.serve:
             raise ValueError(f"shadow: {self.shadow} compares the side that serves")
+        if self.writes == "dry-run" and self.shadow_side == "legacy":
+            raise ValueError("writes: dry-run needs the Flask backend as candidate;"
+                             " legacy as candidate never receives writes")
         return self
 
     @property

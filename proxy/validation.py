@@ -15,6 +15,7 @@ from werkzeug.routing import Map
 from proxy.patterns import PatternError, RoutePattern
 from proxy.schema import RouteFile
 from proxy.table import RouteTable
+from shadow import RuleError, Rules
 
 _LINE = re.compile(r":(\d+): ")
 Shape = tuple[str, tuple[str | None, ...]]
@@ -79,6 +80,8 @@ def validate_document(document: Any, filename: str, shapes: set[Shape] | None) -
         config = RouteFile.model_validate(document)
     except pydantic.ValidationError as error:
         problems = _schema_problems(document, filename, error) + problems
+    else:
+        problems += _rule_problems(document, filename, config)
     problems.sort(key=lambda problem: int(_LINE.search(problem).group(1)))  # type: ignore[union-attr]
     if problems:
         raise RouteFileError(problems)
@@ -100,6 +103,24 @@ def _schema_problems(document: Any, filename: str, error: pydantic.ValidationErr
         f"{filename}:{line}: {key}: {'; '.join(dict.fromkeys(messages))}"
         for (line, key), messages in sorted(grouped.items())
     ]
+
+
+def _rule_problems(document: Any, filename: str, config: RouteFile) -> list[str]:
+    """Build each shadowed route's comparison rules; a bad ignore/unordered path is a problem."""
+    problems: list[str] = []
+    try:
+        Rules.from_settings(config.shadow, None)
+    except RuleError as error:
+        line, key = _line(document, ("shadow", "ignore"))
+        return [f"{filename}:{line}: {key}: {error}"]
+    for index, entry in enumerate(config.routes):
+        try:
+            Rules.from_settings(config.shadow, entry)
+        except RuleError as error:
+            setting = "unordered" if str(error).startswith("route.unordered") else "ignore"
+            line, key = _line(document, ("routes", index, setting))
+            problems.append(f"{filename}:{line}: {key}: {error}")
+    return problems
 
 
 def _route_problems(document: Any, filename: str, shapes: set[Shape] | None) -> list[str]:

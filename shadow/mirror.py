@@ -42,6 +42,7 @@ class _Job:
     request_id: str | None
     recheck: Call | None
     decided: bool = False
+    counted: str | None = None  # the route whose own in-flight cap this job counts against
 
     def decide(self, lock: threading.Lock) -> bool:
         """Claim the right to publish this job's verdict; False if already published."""
@@ -70,6 +71,7 @@ class Mirror:
         self._pid: int | None = None
         self._lock = threading.Lock()
         self._in_flight = 0
+        self._route_in_flight: dict[str, int] = {}
 
     @property
     def in_flight(self) -> int:
@@ -90,12 +92,14 @@ class Mirror:
         writes: str | None = None,
         timeout: float | None = None,
         recheck: Call | None = None,
+        route_cap: int | None = None,
     ) -> Decision:
         """Mirror one request whose control answer is ``control``; return without waiting.
 
         ``candidate`` produces the candidate's Observation; ``recheck`` (optional) asks the
         control again for noise calibration, for safe methods only. ``writes="dry-run"`` lets
         unsafe methods through to the candidate (which must roll the write back).
+        ``route_cap`` (optional) caps this route's own calls in flight, below the Mirror's.
         """
         try:
             if method.upper() not in SAFE_METHODS:
@@ -110,18 +114,60 @@ class Mirror:
                 self._publish(job, Result(Outcome.SKIPPED_UNSAFE))
                 return Decision.SKIPPED_UNSAFE
             self._start()
-            with self._lock:
-                overloaded = self._in_flight >= self.max_in_flight
-                if not overloaded:
-                    self._in_flight += 1
-            if overloaded:
+            if not self._claim(route, route_cap):
                 self._publish(job, Result(Outcome.SKIPPED_OVERLOAD))
                 return Decision.SKIPPED_OVERLOAD
+            job.counted = route
             self._jobs.put(job)
             return Decision.MIRRORED
         except Exception:
             log.exception("shadow: could not mirror %s %s", method, route)
             return Decision.FAILED
+
+    def call(
+        self, side: Call, *, route: str, timeout: float | None = None, route_cap: int | None = None
+    ) -> Observation | None:
+        """Run ``side`` on the pool now and wait for it at most ``timeout``.
+
+        For candidates that must run before the control (dry-run writes): the caller waits,
+        but never longer than the timeout; a call still running then counts as in flight
+        until it returns. Return None at the in-flight cap (nothing was run), an Observation
+        of a TimeoutError when the wait ran out, else the side's Observation.
+        """
+        self._start()
+        if not self._claim(route, route_cap):
+            return None
+        limit = timeout or self.timeout
+        answered = threading.Event()
+        box: list[Observation] = []
+
+        def task() -> None:
+            box.append(_call(side))
+            answered.set()
+
+        self._jobs.put(_Task(task, route))
+        if not answered.wait(limit):
+            return Observation.failed(TimeoutError(f"no answer within {limit}s"), limit)
+        return box[0]
+
+    def skip(
+        self,
+        *,
+        route: str,
+        method: str,
+        control: Observation,
+        outcome: Outcome,
+        reason: str,
+        control_side: str = "legacy",
+        request_id: str | None = None,
+    ) -> None:
+        """Record that this request was not compared (e.g. a body over the tee's cap)."""
+        try:
+            job = _Job(route, method.upper(), control_side, control, _never, Rules(), 0.0,
+                       request_id, None)  # fmt: skip
+            self._publish(job, Result(outcome, reason=reason))
+        except Exception:
+            log.exception("shadow: could not record a skipped %s %s", method, route)
 
     def close(self, timeout: float = 1.0) -> None:
         """Stop the workers after the calls already running (waiting at most ``timeout``)."""
@@ -143,7 +189,8 @@ class Mirror:
             if self._pid == os.getpid():
                 return
             self._in_flight = 0
-            self._jobs: queue.Queue[_Job | None] = queue.Queue()
+            self._route_in_flight = {}
+            self._jobs: queue.Queue[_Job | _Task | None] = queue.Queue()
             self._watchdog = Watchdog()
             self._workers = [
                 threading.Thread(target=self._work, name=f"shadow-mirror-{n}", daemon=True)
@@ -153,15 +200,34 @@ class Mirror:
                 worker.start()
             self._pid = os.getpid()
 
+    def _claim(self, route: str, route_cap: int | None) -> bool:
+        """Count one more call in flight, unless the Mirror or the route is at its cap."""
+        with self._lock:
+            mine = self._route_in_flight.get(route, 0)
+            if self._in_flight >= self.max_in_flight or (route_cap is not None
+                                                         and mine >= route_cap):
+                return False
+            self._in_flight += 1
+            self._route_in_flight[route] = mine + 1
+            return True
+
+    def _release(self, route: str | None) -> None:
+        with self._lock:
+            self._in_flight -= 1
+            if route is not None:
+                self._route_in_flight[route] -= 1
+
     def _work(self) -> None:
         while (job := self._jobs.get()) is not None:
             try:
-                self._run(job)
+                if isinstance(job, _Task):
+                    job.run()
+                else:
+                    self._run(job)
             except Exception:
-                log.exception("shadow: mirroring %s %s failed", job.method, job.route)
+                log.exception("shadow: mirroring %s failed", job.route)
             finally:
-                with self._lock:
-                    self._in_flight -= 1
+                self._release(job.counted)
 
     def _run(self, job: _Job) -> None:
         started = time.monotonic()
@@ -200,6 +266,22 @@ class Mirror:
         )  # fmt: skip
         for publisher in self.publishers:
             _notify(publisher.comparison, comparison)
+
+
+@dataclass(slots=True)
+class _Task:
+    """A call run on the pool for a waiting caller (``Mirror.call``)."""
+
+    run: Callable[[], None]
+    counted: str
+
+    @property
+    def route(self) -> str:
+        return self.counted
+
+
+def _never() -> Observation:
+    raise RuntimeError("a skipped request has no candidate")
 
 
 def _call(side: Call) -> Observation:

@@ -1,0 +1,75 @@
+"""A proxy whose Flask backend misbehaves on request: ``X-Test-Alter: <how>`` picks how.
+
+Served by gunicorn as ``tests.integration.shadow_proxy.altered:app`` so that shadow tests can
+seed differences in the candidate; legacy ignores the header, so the control is unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from flask import Flask
+
+from backend import create_app as create_backend
+from proxy import create_app
+
+
+def _alter(how: str, status: str, headers: list, body: bytes) -> tuple[str, list, bytes]:
+    data: Any = json.loads(body) if body else None
+    if how == "status":
+        status = "418 I'm a teapot"
+    elif how == "missing":
+        del data["article"]["description"]
+    elif how == "extra":
+        data["article"]["extra"] = 1
+    elif how == "null":
+        data["article"]["description"] = None
+    elif how == "order":
+        data["tags"].reverse()
+    elif how == "count":
+        data["articlesCount"] += 1
+    elif how == "content-type":
+        headers = [(n, "text/plain; charset=utf-8" if n.lower() == "content-type" else v)
+                   for n, v in headers]
+    elif how == "message":
+        data["errors"] = {"body": ["is broken"]}
+    elif how == "garbage":
+        return status, headers, b"\x00\xffnot json at all"
+    payload = json.dumps(data).encode()
+    headers = [(n, str(len(payload)) if n.lower() == "content-length" else v)
+               for n, v in headers]
+    return status, headers, payload
+
+
+class AlteredBackend:
+    """The backend app, but answering as ``X-Test-Alter`` says (hang, error or alter)."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.app, name)
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        how = environ.get("HTTP_X_TEST_ALTER")
+        if not how:
+            return self.app(environ, start_response)
+        if how == "hang":
+            time.sleep(3)
+        if how == "error":
+            raise RuntimeError("the candidate broke")
+        head: list[Any] = []
+        chunks = self.app(environ, lambda status, headers, exc_info=None: head.extend(
+            [status, headers]))
+        try:
+            body = b"".join(chunks)
+        finally:
+            getattr(chunks, "close", lambda: None)()
+        status, headers, body = _alter(how, head[0], head[1], body)
+        start_response(status, headers)
+        return [body]
+
+
+app = create_app({"BACKEND_APP": AlteredBackend(create_backend())})
