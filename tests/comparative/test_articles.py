@@ -114,7 +114,8 @@ def test_create_article_validation_and_slugs(scenario: Scenario, body: dict) -> 
         "author=a&author=b&favorited=x&favorited=y&limit=0&offset=x", "tag=%00", "author=a%00b",
         "favorited=%00&limit=x", "tag=", "author=&favorited=", "tag=nope", "author=nobody",
         "favorited=nobody", "tag[]=a", "limit[]=1", "tag=dragons&limit=1&offset=1",
-        "TAG=dragons", "limit=99999999999999999999",
+        "TAG=dragons", "limit=99999999999999999999", "limit=+5", "limit=%2B5",
+        "favorited=a&favorited=a", "offset=x&limit=0&favorited=%00&author=1&author=2&tag=t&tag=u",
     ],
 )
 def test_list_query_parameters(scenario: Scenario, query: str) -> None:

@@ -170,6 +170,13 @@ def _authorization_cases() -> list[str]:
                               algorithm="HS256"),
         "Token " + _hs512({"sub": "1", "exp": now + 99}),
         "Token eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiIxIn0.",
+        "Tokenabc",
+        "Basic dXNlcjpwYXNz",
+        "Token abc.def.ghi",
+        "Token " + _token("1.0"),
+        "Token " + _token(None),
+        "tOKEN " + _token("1"),
+        "Token " + _token("1").rsplit(".", 1)[0] + "." + _token("2").rsplit(".", 1)[1],
     ]
 
 
