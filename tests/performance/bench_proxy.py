@@ -2,8 +2,10 @@
 
 One run measures GET /api/tags and GET /api/articles with wrk, direct to legacy, through
 nginx (configured here), and through the proxy in four variants (urllib3 or httpx to legacy,
-gunicorn gthread or gevent workers). BENCH_SECONDS (default 5) per measurement,
-BENCH_CONNECTIONS (default 32) for throughput; latency is also measured at one connection.
+gunicorn gthread or gevent workers), all running at once. BENCH_ROUNDS (default 3) rounds
+each measure every target in turn, so that load from elsewhere hits all of them alike; the
+medians are reported. BENCH_SECONDS (default 4) per measurement, BENCH_CONNECTIONS (default
+32) for throughput; latency is also measured at one connection.
 The Markdown table is printed and written to tests/artifacts/bench_proxy.md.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import tempfile
 from pathlib import Path
 
@@ -26,7 +29,8 @@ from tests.support.processes import ServerProcess, legacy_process
 PATHS = ("/api/tags", "/api/articles")
 VARIANTS = (("urllib3", "gthread"), ("httpx", "gthread"), ("urllib3", "gevent"),
             ("httpx", "gevent"))
-SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
+SECONDS = int(os.environ.get("BENCH_SECONDS", "4"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
 
 
@@ -42,18 +46,19 @@ def seed(legacy_url: str, articles: int = 20) -> None:
                         headers={"Authorization": f"Token {token}"}).raise_for_status()
 
 
-def measure(binaries: dict[str, str], url: str) -> dict[str, dict[str, float]]:
-    """Return throughput at CONNECTIONS and latency at one connection for each path."""
-    out = {}
-    for path in PATHS:
-        busy = wrk.run(binaries["wrk"], url + path, connections=CONNECTIONS, threads=2,
-                       seconds=SECONDS)
-        single = wrk.run(binaries["wrk"], url + path, connections=1, threads=1, seconds=SECONDS)
-        out[path] = {"rps": busy.rps, "p50": busy.p50_ms, "p99": busy.p99_ms,
-                     "errors": busy.errors + single.errors, "p50_c1": single.p50_ms,
-                     "rps_c1": single.rps}
-        print(f"  {path}: {busy.rps:,.0f} rps, p50 {busy.p50_ms:.2f} ms, p99 {busy.p99_ms:.2f}"
-              f" ms; one connection p50 {single.p50_ms:.3f} ms", flush=True)
+def measure(binaries: dict[str, str], url: str, path: str) -> dict[str, float]:
+    """Return throughput at CONNECTIONS and latency at one connection for ``path``."""
+    busy = wrk.run(binaries["wrk"], url + path, connections=CONNECTIONS, threads=2,
+                   seconds=SECONDS)
+    single = wrk.run(binaries["wrk"], url + path, connections=1, threads=1, seconds=SECONDS)
+    return {"rps": busy.rps, "p50": busy.p50_ms, "p99": busy.p99_ms,
+            "errors": busy.errors + single.errors, "p50_c1": single.p50_ms, "rps_c1": single.rps}
+
+
+def median_of(runs: list[dict[str, float]]) -> dict[str, float]:
+    """Return the median of each number over the rounds (errors are summed)."""
+    out = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+    out["errors"] = sum(run["errors"] for run in runs)
     return out
 
 
@@ -86,38 +91,48 @@ def main() -> None:
     migrate(database)
     servers: list[ServerProcess] = []
     results: dict[str, dict[str, dict[str, float]]] = {}
+    targets: dict[str, str] = {}
     try:
         legacy = legacy_process(database, work).start()
         servers.append(legacy)
         seed(legacy.url)
-        print(f"direct to legacy ({legacy.url})", flush=True)
-        results["direct"] = measure(binaries, legacy.url)
+        targets["direct"] = legacy.url
         nginx = nginx_process(binaries["nginx"], legacy.url, work / "nginx",
                               workers=os.cpu_count() or 1).start()
         servers.append(nginx)
-        print("nginx proxy_pass", flush=True)
-        results["nginx"] = measure(binaries, nginx.url)
-        nginx.stop()
+        targets["nginx"] = nginx.url
         for client, worker_class in VARIANTS:
             name = f"proxy {client} {worker_class}"
+            metrics_dir = work / name.replace(" ", "-")
+            metrics_dir.mkdir()
             proxy = proxy_process(
-                REPO_ROOT / "routes.yaml", database, work, work / name.replace(" ", "-"),
+                REPO_ROOT / "routes.yaml", database, work, metrics_dir,
                 LEGACY_URL=legacy.url, PROXY_HTTP_CLIENT=client,
                 GUNICORN_WORKER_CLASS=worker_class,
                 WEB_CONCURRENCY=os.environ.get("BENCH_PROXY_WORKERS", "4"),
                 GUNICORN_THREADS="16",
             )
-            (work / name.replace(" ", "-")).mkdir()
-            proxy.start()
-            servers.append(proxy)
-            print(name, flush=True)
-            results[name] = measure(binaries, proxy.url)
-            proxy.stop()
+            servers.append(proxy.start())
+            targets[name] = proxy.url
+        runs: dict[str, dict[str, list[dict[str, float]]]] = {
+            name: {path: [] for path in PATHS} for name in targets
+        }
+        for round_number in range(1, ROUNDS + 1):
+            for path in PATHS:
+                for name, url in targets.items():
+                    numbers = measure(binaries, url, path)
+                    runs[name][path].append(numbers)
+                    print(f"round {round_number} {path} {name}: {numbers['rps']:,.0f} rps,"
+                          f" p50 {numbers['p50']:.2f} ms, p99 {numbers['p99']:.2f} ms;"
+                          f" c=1 p50 {numbers['p50_c1']:.3f} ms", flush=True)
+        results = {name: {path: median_of(runs[name][path]) for path in PATHS}
+                   for name in targets}
     finally:
-        for server in servers:
+        for server in reversed(servers):
             server.stop()
     report = (f"Machine: {machine.describe(binaries['nginx'], binaries['wrk'])}\n\n"
-              f"wrk: {SECONDS} s per measurement after a 1 s warm-up, {CONNECTIONS} connections"
+              f"wrk: {ROUNDS} rounds, each measuring every target in turn (medians shown);"
+              f" {SECONDS} s per measurement after a 1 s warm-up, {CONNECTIONS} connections"
               f" (2 wrk threads) for rps/p50/p99 and 1 connection for the c=1 column; legacy"
               f" on SQLite with 20 articles; 1-minute load average {load_before:.1f} before,"
               f" {os.getloadavg()[0]:.1f} after.\n\n{table(results)}\n")
