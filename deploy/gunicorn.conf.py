@@ -39,7 +39,7 @@ def on_starting(server) -> None:
 
 def post_worker_init(worker) -> None:
     """Start this worker's client pool and routes.yaml watcher (after fork, never before)."""
-    runtime = worker.wsgi.extensions.get("strangler")
+    runtime = getattr(worker.wsgi, "extensions", {}).get("strangler")  # only the proxy has one
     if runtime is not None:
         runtime.ensure_started()
 
