@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -14,11 +15,14 @@ from flask.cli import FlaskGroup, with_appcontext
 from backend.database import db
 from proxy import create_app
 from proxy.dashboard.accounts import users_cli
-from proxy.flips import RouteState, flip_route, state_name
+from proxy.flips import RouteState, add_ignore_rules, flip_route, state_name
 from proxy.models import RouteChange
 from proxy.patterns import PatternError
 from proxy.schema import Weights
 from proxy.validation import RouteFileError, load_table
+from shadow.cli import noise_command, parity
+from shadow.report import noise_candidates
+from shadow.store import ParityStore
 
 cli = FlaskGroup(create_app=create_app, help="Strangler: migrate a live API one route at a time.")
 
@@ -128,5 +132,56 @@ def history(route: str | None, limit: int) -> None:
                    f" {change.from_state} -> {change.to_state}{note}")
 
 
+@click.command("noise")
+@click.argument("route")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--accept", is_flag=True,
+              help="Add the noise candidates to ROUTE's ignore: list in routes.yaml.")
+@click.option("--reason", help="Why, for the audit log (with --accept).")
+@click.option("--actor", default=getpass.getuser, show_default="the OS user",
+              help="Who, for the audit log (with --accept).")
+@click.pass_context
+@with_appcontext
+def noise(ctx: click.Context, route: str, as_json: bool, accept: bool, reason: str | None,
+          actor: str) -> None:
+    """List ROUTE's noise candidates; with --accept, ignore them in routes.yaml (audited)."""
+    if not accept:
+        ctx.invoke(noise_command, route=route, as_json=as_json)
+        return
+    rules = [n.path for n in noise_candidates(db.engine, route)]
+    if not rules:
+        click.echo(f"No noise candidates for {route}; nothing changed.")
+        return
+    runtime = current_app.extensions["strangler"]
+    try:
+        change = add_ignore_rules(_routes_file(), route, rules, actor=actor, reason=reason,
+                                  shapes=runtime.shapes())
+    except (PatternError, ValueError) as error:
+        if isinstance(error, RouteFileError):
+            click.echo(str(error), err=True)
+            raise click.exceptions.Exit(1) from None
+        raise click.BadParameter(str(error), param_hint="ROUTE") from None
+    if change is None:
+        click.echo(f"{route} already ignores {', '.join(rules)}; nothing changed")
+    else:
+        click.echo(f"{change.route}: {change.reason} (by {actor})")
+
+
+@click.command("prune")
+@click.option("--max-age-days", default=14, show_default=True, type=click.IntRange(min=1))
+@click.option("--max-rows", default=1_000_000, show_default=True, type=click.IntRange(min=1))
+@with_appcontext
+def prune(max_age_days: int, max_rows: int) -> None:
+    """Delete old comparisons from the parity store (run it hourly from cron, on one host)."""
+    deleted = ParityStore(db.engine).prune(max_age=timedelta(days=max_age_days),
+                                           max_rows=max_rows)
+    click.echo(f"Pruned {deleted} comparisons.")
+
+
+# ``strangler parity ...``: shadow's read commands, plus noise --accept and prune.
+parity_group = click.Group("parity", help=parity.help,
+                           commands={**parity.commands, "noise": noise, "prune": prune})
+
 cli.add_command(routes)
 cli.add_command(users_cli)
+cli.add_command(parity_group)

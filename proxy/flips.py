@@ -155,4 +155,60 @@ def flip_route(
         return change
 
 
-__all__ = ["RouteFileError", "RouteState", "flip_route", "state_name"]
+def add_ignore_rules(
+    path: Path,
+    route: str,
+    rules: list[str],
+    *,
+    actor: str,
+    reason: str | None = None,
+    shapes: set[Shape] | None = None,
+) -> RouteChange | None:
+    """Append shadow ignore ``rules`` to ``route``'s ``ignore:`` list; audit the change.
+
+    Used by ``strangler parity noise ROUTE --accept``. Rules already in the route's list or
+    the global ``shadow.ignore`` are skipped; return None when nothing was new. Must run in
+    an app context; raises RouteFileError (nothing written) if the result is invalid and
+    ValueError if ``route`` is not listed in the file.
+    """
+    wanted = RoutePattern.parse(route)
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.width = 100
+    with _locked(path):
+        document = parse_document(path.read_text(), str(path))
+        current = validate_document(document, str(path), None)
+        index = next((i for i, e in enumerate(current.routes)
+                      if RoutePattern.parse(e.route).shape == wanted.shape), None)
+        if index is None:
+            raise ValueError(f"{wanted.template} is not listed in {path}")
+        entry = current.routes[index]
+        known = set(entry.ignore) | set(current.shadow.ignore)
+        new = [rule for rule in dict.fromkeys(rules) if rule not in known]
+        if not new:
+            return None
+        node = document["routes"][index]
+        if "ignore" not in node:
+            node["ignore"] = []
+        node["ignore"].extend(new)
+        out = io.StringIO()
+        yaml.dump(document, out)
+        new_text = out.getvalue()
+        validate_document(parse_document(new_text, str(path)), str(path), shapes)
+        state = state_name(entry)
+        note = "shadow ignore += " + ", ".join(new) + (f" ({reason})" if reason else "")
+        change = RouteChange(route=entry.route, from_state=state, to_state=state, actor=actor,
+                             reason=note)
+        db.session.add(change)
+        db.session.flush()
+        try:
+            _write_atomically(path, new_text)
+        except BaseException:
+            db.session.rollback()
+            raise
+        db.session.commit()
+        return change
+
+
+__all__ = ["RouteFileError", "RouteState", "add_ignore_rules", "flip_route", "state_name"]

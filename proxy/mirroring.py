@@ -223,7 +223,8 @@ class Shadow:
             self.mirror.submit(**common, candidate=self._candidate(), rules=self.rules,
                                sample=1.0, writes=self.writes, timeout=self.timeout,
                                recheck=self._recheck() if self.calibrate else None,
-                               route_cap=self.route_cap)
+                               route_cap=self.route_cap,
+                               confirm=self._recheck() if self.safe else None)
         except Exception:
             log.exception("shadow: could not submit %s", self.route)
 

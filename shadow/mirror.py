@@ -41,6 +41,7 @@ class _Job:
     timeout: float
     request_id: str | None
     recheck: Call | None
+    confirm: Call | None = None
     decided: bool = False
     counted: str | None = None  # the route whose own in-flight cap this job counts against
 
@@ -93,6 +94,7 @@ class Mirror:
         timeout: float | None = None,
         recheck: Call | None = None,
         route_cap: int | None = None,
+        confirm: Call | None = None,
     ) -> Decision:
         """Mirror one request whose control answer is ``control``; return without waiting.
 
@@ -100,13 +102,16 @@ class Mirror:
         control again for noise calibration, for safe methods only. ``writes="dry-run"`` lets
         unsafe methods through to the candidate (which must roll the write back).
         ``route_cap`` (optional) caps this route's own calls in flight, below the Mirror's.
+        ``confirm`` (optional, safe methods only) asks the control again after a mismatch:
+        if that answer matches the candidate's, the data changed between the two calls (a
+        write landed in between) and the comparison is recorded as ``ignored``.
         """
         try:
             if method.upper() not in SAFE_METHODS:
-                recheck = None  # never send a write to the control twice
+                recheck = confirm = None  # never send a write to the control twice
             job = _Job(
                 route, method.upper(), control_side, control, candidate,
-                rules or Rules(), timeout or self.timeout, request_id, recheck,
+                rules or Rules(), timeout or self.timeout, request_id, recheck, confirm,
             )  # fmt: skip
             if not self.sampler.sampled(sample):
                 return Decision.UNSAMPLED
@@ -238,6 +243,8 @@ class Mirror:
             return  # the watchdog already recorded a timeout
         try:
             result = compare(job.control, observation, job.rules)
+            if result.outcome is Outcome.MISMATCH and job.confirm is not None:
+                result = _confirmed(job, observation, result)
         except Exception as error:
             result = Result(Outcome.CANDIDATE_ERROR, reason=f"could not compare: {error!r}"[:300])
         seconds = elapsed if observation.duration is None else observation.duration
@@ -278,6 +285,17 @@ class _Task:
     @property
     def route(self) -> str:
         return self.counted
+
+
+def _confirmed(job: _Job, candidate: Observation, result: Result) -> Result:
+    """Keep a mismatch only if the control, asked again, still disagrees with the candidate."""
+    again = _call(job.confirm) if job.confirm is not None else None
+    if again is None or again.exception is not None:
+        return result
+    if compare(again, candidate, job.rules).outcome is Outcome.MATCH:
+        return Result(Outcome.IGNORED, reason="the data changed between the control's and the"
+                      " candidate's calls (the control now answers as the candidate did)")
+    return result
 
 
 def _never() -> Observation:

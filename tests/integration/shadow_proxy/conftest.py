@@ -18,7 +18,8 @@ from shadow import engine_from_url, schema
 from shadow.report import RouteReport, route_reports
 from tests.support.processes import REPO_ROOT, ServerProcess, gunicorn_process
 
-WRITES = ("POST /api/users", "PUT /api/user", "POST /api/profiles/:username/follow",
+WRITES = ("POST /api/users/login", "POST /api/users", "PUT /api/user",
+          "POST /api/profiles/:username/follow",
           "DELETE /api/profiles/:username/follow", "POST /api/articles",
           "PUT /api/articles/:slug", "DELETE /api/articles/:slug",
           "POST /api/articles/:slug/comments", "DELETE /api/articles/:slug/comments/:id",
