@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from typing import Any
 
 from flask import Flask
@@ -35,6 +36,8 @@ def _alter(how: str, status: str, headers: list, body: bytes) -> tuple[str, list
                    for n, v in headers]
     elif how == "message":
         data["errors"] = {"body": ["is broken"]}
+    elif how == "nonce":
+        data["nonce"] = uuid.uuid4().hex
     elif how == "garbage":
         return status, headers, b"\x00\xffnot json at all"
     payload = json.dumps(data).encode()
