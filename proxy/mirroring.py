@@ -12,6 +12,7 @@ candidate timeout (proxy.mirror_sides).
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import logging
 import time
@@ -76,6 +77,7 @@ class Shadowing:
             self.writer = ParityWriter(ParityStore(engine_from_url(self.database_url)))
             self._mirror = Mirror([self.writer, Metrics()], max_in_flight=defaults.max_in_flight,
                                   timeout=defaults.timeout)
+            atexit.register(self.close)  # a worker that exits writes what it has queued
         return self._mirror
 
     def status(self) -> dict[str, object]:
