@@ -112,6 +112,26 @@ def flip(method: str, path: str) -> Response:
     return redirect(route_url(route))
 
 
+@bp.route("/routes/<method>/<path:path>/ignore", methods=["POST"])
+@operator_required
+def accept_noise(method: str, path: str) -> Response:
+    """Accept a noise candidate as an ignore rule of the route (operators only)."""
+    route = f"{method.upper()} /{path}"
+    field = request.form.get("path", "").strip()
+    try:
+        change = routing.accept_noise(route, field, actor=current_user.username)
+    except (ValueError, PatternError) as error:
+        problems = error.problems if isinstance(error, RouteFileError) else [str(error)]
+        for problem in problems:
+            flash(f"Not ignored: {problem}", "error")
+        return redirect(route_url(route))
+    if change is None:
+        flash(f"{route} already ignores {field}; nothing changed.", "info")
+    else:
+        flash(f"{route}: now ignores {field}", "ok")
+    return redirect(route_url(route))
+
+
 @bp.route("/audit")
 def audit() -> str:
     """Show every route flip, newest first."""

@@ -1,7 +1,9 @@
 """The dashboard's view of routes.yaml: read the file in force, flip a route, read the audit.
 
-Flips go through ``proxy.flips.flip_route``, the same code as ``strangler routes set``:
-validated before writing, comments kept, written atomically, audited in route_changes.
+Flips go through ``proxy.flips.flip_route``, the same code as ``strangler routes set``, and
+accepted noise through ``proxy.flips.add_ignore_rules``, the same code as ``strangler parity
+noise --accept``: validated before writing, comments kept, written atomically, audited in
+route_changes.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from backend.database import db
-from proxy.flips import RouteState, flip_route, state_name
+from proxy.flips import RouteState, add_ignore_rules, flip_route, state_name
 from proxy.models import RouteChange
 from proxy.schema import RouteEntry
 from proxy.validation import RouteFileError, load_table
@@ -63,9 +65,18 @@ def requested_state(state: str, percent: str | None) -> RouteState:
 
 def flip(route: str, state: RouteState, *, actor: str, reason: str | None) -> RouteChange | None:
     """Put ``route`` in ``state`` through the proxy's flip code; None if it already was."""
+    return flip_route(routes_file(), route, state, actor=actor, reason=reason, shapes=_shapes())
+
+
+def accept_noise(route: str, path: str, *, actor: str) -> RouteChange | None:
+    """Add ``path`` to ``route``'s ``ignore:`` list; None if it was already ignored."""
+    return add_ignore_rules(routes_file(), route, [path], actor=actor,
+                            reason="noise accepted in the dashboard", shapes=_shapes())
+
+
+def _shapes():
     runtime = current_app.extensions.get("strangler")
-    shapes = runtime.shapes() if runtime is not None else None
-    return flip_route(routes_file(), route, state, actor=actor, reason=reason, shapes=shapes)
+    return runtime.shapes() if runtime is not None else None
 
 
 def audit_log(limit: int = 200, route: str | None = None) -> list[RouteChange]:

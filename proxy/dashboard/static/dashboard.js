@@ -13,8 +13,3 @@ document.addEventListener("DOMContentLoaded", () => {
     sync();
   }
 });
-document.addEventListener("click", (event) => {
-  const button = event.target.closest("button.copy");
-  if (!button || !navigator.clipboard) return;
-  navigator.clipboard.writeText(button.dataset.copy).then(() => { button.textContent = "Copied"; });
-});

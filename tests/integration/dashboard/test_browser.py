@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from proxy.dashboard.verdict import ATTENTION
-from shadow.store import engine_from_url
+from shadow.store import ParityStore, engine_from_url
 from tests.integration.dashboard.conftest import PASSWORD, ROUTES
 from tests.integration.dashboard.traffic import live_traffic, mirror_traffic, proxy_mirrors
 from tests.unit.dashboard.seeding import seed
@@ -47,6 +47,7 @@ def traffic(stack):
     engine = engine_from_url(stack.database_url)
     try:
         seed(engine, SEEDED, matches=3, mismatches=1)
+        ParityStore(engine).record_noise("GET /api/articles", ["body.articles[*].updatedAt"])
     finally:
         engine.dispose()
     return {"GET /api/tags": 12, "GET /api/articles": 8, "GET /api/articles/:slug": 6,
@@ -117,10 +118,21 @@ def test_overview_route_page_flip_and_audit_as_an_operator(stack, traffic, brows
     assert served_by_flask(stack.proxy, "/api/tags")
     page.screenshot(path=artifacts_dir / "dashboard-route-flipped.png", full_page=True)
 
+    # Accept a noise candidate: it joins the route's ignore: list, audited.
+    page.goto(stack.dashboard + "/routes/GET/api/articles")
+    page.click("button.accept")
+    page.wait_for_selector(".flash.ok")
+    assert "now ignores body.articles[*].updatedAt" in page.locator(".flash.ok").inner_text()
+    articles = stack.routes_file.read_text().split("- route: GET /api/articles\n")[1]
+    assert "ignore:" in articles.split("- route")[0]
+    assert "body.articles[*].updatedAt" in articles.split("- route")[0]
+    page.screenshot(path=artifacts_dir / "dashboard-noise-accepted.png", full_page=True)
+
     page.click("text=Audit log")
-    first = page.locator("table.audit tbody tr").first
-    assert "otto" in first.inner_text() and "flask" in first.inner_text()
-    assert "parity 100% in the browser test" in first.inner_text()
+    rows = page.locator("table.audit tbody tr")
+    assert "shadow ignore += body.articles[*].updatedAt" in rows.nth(0).inner_text()
+    assert "otto" in rows.nth(1).inner_text() and "flask" in rows.nth(1).inner_text()
+    assert "parity 100% in the browser test" in rows.nth(1).inner_text()
     page.screenshot(path=artifacts_dir / "dashboard-audit.png", full_page=True)
 
     # A POST without the CSRF token is refused, with the session cookie of a logged-in operator.

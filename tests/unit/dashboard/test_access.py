@@ -29,7 +29,8 @@ def test_only_the_login_form_and_static_files_are_public(proxy_app):
     assert public == {"dashboard.login", "dashboard.static"}
     endpoints = {endpoint for endpoint, _, _ in dashboard_requests(proxy_app)}
     assert {"dashboard.overview", "dashboard.route_page", "dashboard.flip", "dashboard.audit",
-            "dashboard.overview_json", "dashboard.logout", "dashboard.unknown"} <= endpoints
+            "dashboard.overview_json", "dashboard.logout", "dashboard.unknown",
+            "dashboard.accept_noise"} <= endpoints
 
 
 def test_every_dashboard_url_sends_anonymous_pages_to_the_login_form(proxy_app):
