@@ -1,9 +1,12 @@
-"""Benchmark shadow's comparator: comparisons per second on typical 2 KB Conduit responses.
+"""Benchmark shadow mode: the comparator, then what shadowing costs the control.
 
-Run ``python -m tests.performance.bench_shadow`` (``make bench-shadow``). One process pinned to
-one core; each case runs a bounded number of comparisons (at most ``--seconds`` per case).
-Prints a Markdown table of comparisons per CPU second. Target: >= 2,000 comparisons/s on one
-core.
+Run ``python -m tests.performance.bench_shadow`` (``make bench-shadow``). First the comparator:
+one process pinned to one core; each case runs a bounded number of comparisons (at most
+``--seconds`` per case); comparisons per CPU second (target: >= 2,000 on one core). Then the
+proxy (tests/performance/shadow_proxy.py, skipped with ``--comparator-only``): control p50/p99
+and rps unshadowed and with shadow at 0% and 100% sampling, and the dry-run write cost
+(target: control p50 within 10% of unshadowed). The report goes to
+tests/artifacts/bench_shadow.md.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import json
 import os
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from shadow.compare import compare
 from shadow.observation import Observation, Outcome
@@ -115,7 +119,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0, help="time per case (bound)")
     parser.add_argument("--limit", type=int, default=200_000, help="comparisons per case (bound)")
+    parser.add_argument("--comparator-only", action="store_true", help="skip the proxy part")
     args = parser.parse_args()
+    if not args.comparator_only:
+        from tests.performance import shadow_proxy  # before pinning: the proxies get every core
+
+        report = shadow_proxy.run()
+        artifacts = Path(__file__).resolve().parents[1] / "artifacts"
+        artifacts.mkdir(exist_ok=True)
+        (artifacts / "bench_shadow.md").write_text(report + "\n")
+        print("\n" + report + "\n")
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     print("| case | body bytes | comparisons | comparisons/s (CPU) | µs each |")

@@ -1,0 +1,151 @@
+"""The proxy half of ``make bench-shadow``: what shadow mode costs the control.
+
+Three proxies run at once on one PostgreSQL database in front of one legacy: unshadowed,
+shadow at 0% sampling and shadow at 100% (legacy control, Flask candidate in-process). wrk
+measures GET /api/articles through each, in interleaved rounds (medians): rps and p99 at
+BENCH_CONNECTIONS (8), p50 at one connection back to back (closed loop: the candidate's
+work competes with the next request), and p50/p99 of a paced loop (BENCH_RATE requests/s,
+open loop: the candidate has time to finish between requests, as at moderate production
+load). Then the dry-run write cost: a bounded loop of POST /api/articles/:slug/comments, one
+at a time, with and without ``writes: dry-run``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from backend.database import REPO_ROOT
+from tests.integration.proxy.process import proxy_process
+from tests.performance.bench_proxy import seed
+from tests.performance.proxy import machine, tools, wrk
+from tests.support.databases import DatabaseFactory
+from tests.support.processes import ServerProcess, legacy_process
+
+SECONDS = int(os.environ.get("BENCH_SECONDS", "3"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "2"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
+WRITES = int(os.environ.get("BENCH_WRITES", "200"))
+RATE = float(os.environ.get("BENCH_RATE", "20"))
+PACED = int(os.environ.get("BENCH_PACED", "150"))
+PATH = "/api/articles"
+
+
+def routes(sample: float | None, dry_run: bool = False) -> str:
+    """Return routes.yaml with the article routes shadowed at ``sample`` (None: unshadowed)."""
+    text = (REPO_ROOT / "routes.yaml").read_text()
+    if sample is None:
+        return text
+    text = re.sub(r"^  sample: [\d.]+", f"  sample: {sample}", text, flags=re.MULTILINE)
+    for route in ("GET /api/articles", "POST /api/articles/:slug/comments"):
+        writes = "\n    writes: dry-run" if dry_run else ""
+        text = text.replace(f"  - route: {route}\n    serve: legacy",
+                            f"  - route: {route}\n    serve: legacy\n    shadow: flask{writes}")
+    return text
+
+
+def paced(url: str) -> tuple[float, float]:
+    """Return p50 and p99 ms of PACED GETs sent at RATE per second (one at a time)."""
+    times = []
+    with httpx.Client(base_url=url, timeout=10) as client:
+        start = time.perf_counter()
+        for n in range(PACED):
+            delay = start + n / RATE - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            sent = time.perf_counter()
+            client.get(PATH).raise_for_status()
+            times.append((time.perf_counter() - sent) * 1000)
+    times.sort()
+    return statistics.median(times), times[int(len(times) * 0.99) - 1]
+
+
+def write_cost(url: str, token: str, slug: str) -> tuple[float, float]:
+    """Return p50 and p99 ms of WRITES comment creations, one at a time."""
+    times = []
+    with httpx.Client(base_url=url, timeout=10,
+                      headers={"Authorization": f"Token {token}"}) as client:
+        for n in range(WRITES):
+            started = time.perf_counter()
+            client.post(f"/api/articles/{slug}/comments",
+                        json={"comment": {"body": f"c{n}"}}).raise_for_status()
+            times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    return statistics.median(times), times[int(len(times) * 0.99) - 1]
+
+
+def run() -> str:
+    """Run the proxy benchmark; return its Markdown report."""
+    binaries = tools.require("wrk")
+    work = Path(tempfile.mkdtemp(prefix="bench-shadow-"))
+    factory = DatabaseFactory(work)
+    database = factory.create("postgresql")
+    servers: list[ServerProcess] = []
+    targets = {"unshadowed": None, "shadow 0%": 0.0, "shadow 100%": 1.0,
+               "shadow 100%, writes dry-run": 1.0}
+    urls: dict[str, str] = {}
+    try:
+        legacy = legacy_process(database, work).start()
+        servers.append(legacy)
+        seed(legacy.url)
+        for name, sample in targets.items():
+            routes_file = work / f"routes-{len(urls)}.yaml"
+            routes_file.write_text(routes(sample, dry_run="dry-run" in name))
+            metrics = work / f"metrics-{len(urls)}"
+            metrics.mkdir()
+            proxy = proxy_process(routes_file, database, work, metrics, LEGACY_URL=legacy.url,
+                                  WEB_CONCURRENCY="2", GUNICORN_THREADS="16").start()
+            servers.append(proxy)
+            urls[name] = proxy.url
+        runs: dict[str, list[dict[str, float]]] = {name: [] for name in targets if
+                                                   "dry-run" not in name}
+        for _ in range(ROUNDS):
+            for name in runs:
+                busy = wrk.run(binaries["wrk"], urls[name] + PATH, connections=CONNECTIONS,
+                               threads=2, seconds=SECONDS)
+                single = wrk.run(binaries["wrk"], urls[name] + PATH, connections=1, threads=1,
+                                 seconds=SECONDS)
+                p50_paced, p99_paced = paced(urls[name])
+                runs[name].append({"rps": busy.rps, "p50": busy.p50_ms, "p99": busy.p99_ms,
+                                   "p50_c1": single.p50_ms, "p50_paced": p50_paced,
+                                   "p99_paced": p99_paced, "errors": busy.errors})
+                print(f"{name}: {busy.rps:,.0f} rps, p99 {busy.p99_ms:.2f} ms,"
+                      f" c=1 p50 {single.p50_ms:.3f} ms, paced p50 {p50_paced:.2f} ms",
+                      flush=True)
+        with httpx.Client(base_url=legacy.url) as client:
+            token = client.post("/api/users/login", json={"user": {
+                "email": "bench@example.com", "password": "bench-password"}}).json()["user"][
+                "token"]
+            slug = client.get("/api/articles?limit=1").json()["articles"][0]["slug"]
+        writes = {name: write_cost(urls[name], token, slug)
+                  for name in ("unshadowed", "shadow 100%", "shadow 100%, writes dry-run")}
+    finally:
+        for server in reversed(servers):
+            server.stop()
+        factory.drop_all()
+    base = {k: statistics.median(r[k] for r in runs["unshadowed"])
+            for k in ("p50_c1", "p50_paced")}
+    lines = [f"| GET {PATH} through | rps (c={CONNECTIONS}) | p50 ms (c={CONNECTIONS}) |"
+             f" p99 ms (c={CONNECTIONS}) | p50 ms (c=1) | vs unshadowed |"
+             f" p50 / p99 ms ({RATE:g}/s paced) | vs unshadowed |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for name, numbers in runs.items():
+        m = {k: statistics.median(n[k] for n in numbers) for k in numbers[0]}
+        lines.append(f"| {name} | {m['rps']:,.0f} | {m['p50']:.2f} | {m['p99']:.2f} |"
+                     f" {m['p50_c1']:.2f} | {m['p50_c1'] / base['p50_c1'] - 1:+.0%} |"
+                     f" {m['p50_paced']:.2f} / {m['p99_paced']:.2f} |"
+                     f" {m['p50_paced'] / base['p50_paced'] - 1:+.0%} |")
+    lines += ["", "| POST /api/articles/:slug/comments through | p50 ms | p99 ms |",
+              "|---|---:|---:|"]
+    lines += [f"| {name} | {p50:.2f} | {p99:.2f} |" for name, (p50, p99) in writes.items()]
+    return (f"Machine: {machine.describe('nginx', binaries['wrk'])}\n\nwrk, {ROUNDS} rounds"
+            f" interleaved (medians), {SECONDS} s each after a 1 s warm-up; proxies with 2"
+            f" gthread workers x 16 threads; legacy and the parity store on PostgreSQL; 20"
+            f" articles; paced: {PACED} GETs at {RATE:g}/s; {WRITES} sequential comment writes per"
+            f" row; 1-minute load average {os.getloadavg()[0]:.1f} at the end.\n\n" + "\n".join(lines))
