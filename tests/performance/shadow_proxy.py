@@ -148,4 +148,5 @@ def run() -> str:
             f" interleaved (medians), {SECONDS} s each after a 1 s warm-up; proxies with 2"
             f" gthread workers x 16 threads; legacy and the parity store on PostgreSQL; 20"
             f" articles; paced: {PACED} GETs at {RATE:g}/s; {WRITES} sequential comment writes per"
-            f" row; 1-minute load average {os.getloadavg()[0]:.1f} at the end.\n\n" + "\n".join(lines))
+            f" row; 1-minute load average {os.getloadavg()[0]:.1f} at the end.\n\n"
+            + "\n".join(lines))
