@@ -1,5 +1,6 @@
-"""The real stack for the browser tests: legacy (Node), the backend and the proxy under
-gunicorn, one PostgreSQL database, accounts made with the real CLI, and headless Chromium.
+"""The real stack for the browser tests: legacy (Node) and the proxy under gunicorn (with the
+Flask backend in-process), one PostgreSQL database, accounts made with the real CLI, and
+headless Chromium.
 """
 
 from __future__ import annotations
@@ -45,7 +46,6 @@ class Stack:
     database_url: str
     routes_file: Path
     legacy: ServerProcess
-    backend: ServerProcess
     proxy: ServerProcess
 
     @property
@@ -71,8 +71,6 @@ def stack(databases, start_legacy, artifacts_dir, tmp_path_factory) -> Iterator[
         strangler("users", "create", name, "--role", role, "--password-stdin",
                   database_url=url, stdin=PASSWORD + "\n")
     legacy = start_legacy(url)
-    backend = gunicorn_process("backend", "backend.wsgi:app", url, artifacts_dir,
-                               ready_path="/api/tags").start()
     proxy = gunicorn_process(
         "proxy", "proxy.wsgi:app", url, artifacts_dir, ready_path="/health",
         LEGACY_URL=legacy.url, ROUTES_FILE=str(routes_file),
@@ -81,10 +79,9 @@ def stack(databases, start_legacy, artifacts_dir, tmp_path_factory) -> Iterator[
     proxy.argv[3:3] = ["--workers", "2"]  # the session and the limiter must hold across workers
     proxy.start()
     try:
-        yield Stack(url, routes_file, legacy, backend, proxy)
+        yield Stack(url, routes_file, legacy, proxy)
     finally:
         proxy.stop()
-        backend.stop()
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import pytest
 from proxy.dashboard.verdict import ATTENTION
 from shadow.store import ParityStore, engine_from_url
 from tests.integration.dashboard.conftest import PASSWORD, ROUTES
-from tests.integration.dashboard.traffic import live_traffic, mirror_traffic, proxy_mirrors
+from tests.integration.dashboard.traffic import shadow_traffic
 from tests.unit.dashboard.seeding import seed
 
 pytestmark = [pytest.mark.postgres, pytest.mark.legacy]
@@ -23,7 +23,8 @@ SEEDED = "GET /api/user"  # a route with a seeded mismatch at body.tags[1]
 
 @pytest.fixture(scope="module")
 def traffic(stack):
-    """Create an author and an article through the proxy, then mirror reads of them."""
+    """Create an author and an article through the proxy, then read them through it: the
+    proxy mirrors each read to Flask and records the comparison."""
     with httpx.Client(base_url=stack.proxy.url, timeout=10) as client:
         user = client.post("/api/users", json={"user": {
             "username": "alice", "email": "alice@example.com", "password": "alice-password"}})
@@ -40,10 +41,7 @@ def traffic(stack):
         + [("GET /api/articles/:slug", f"/api/articles/{slug}")] * 6
         + [("GET /api/profiles/:username", "/api/profiles/alice")] * 4
     )
-    if proxy_mirrors(stack.proxy.url):
-        live_traffic(stack.proxy.url, stack.database_url, requests)
-    else:
-        mirror_traffic(stack.proxy.url, stack.backend.url, stack.database_url, requests)
+    shadow_traffic(stack.proxy.url, stack.database_url, requests)
     engine = engine_from_url(stack.database_url)
     try:
         seed(engine, SEEDED, matches=3, mismatches=1)
