@@ -182,3 +182,12 @@ def served_by_flask(proxy, path: str, attempts: int = 50) -> bool:
                 if json.loads(line)["side"] == "flask":
                     return True
     return False
+
+
+def test_the_proxy_serves_the_metrics_the_grafana_dashboard_reads(stack, traffic):
+    exposition = httpx.get(stack.proxy.url + "/metrics", timeout=10).text
+    for series in ('shadow_comparisons_total{outcome="match",route="GET /api/tags"}',
+                   'shadow_candidate_seconds_bucket{le="+Inf",route="GET /api/tags"}',
+                   'strangler_proxy_upstream_duration_seconds_bucket{le="+Inf",'
+                   'route="GET /api/tags",side="legacy"}'):
+        assert series in exposition, series
