@@ -3,7 +3,8 @@
 One run, on one fresh PostgreSQL database seeded through the API (users, articles with tags,
 favorites, follows), serves the same four operations from legacy (Node, ``cluster`` with
 BENCH_WORKERS processes) and from the backend (gunicorn, BENCH_WORKERS gthread workers with
-BENCH_THREADS threads each), and measures each with wrk (BENCH_CONNECTIONS connections;
+BENCH_THREADS threads each), and measures each with wrk (BENCH_CONNECTIONS connections,
+BENCH_LOGIN_CONNECTIONS for the bcrypt-bound login;
 BENCH_ROUNDS rounds of BENCH_SECONDS seconds after a 1-second warm-up, sides alternating;
 medians kept): requests per second, p50 and p99 latency, and the resident memory of each
 worker process afterwards. The Markdown table goes to
@@ -32,6 +33,8 @@ THREADS = int(os.environ.get("BENCH_THREADS", "4"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "5"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
+# Login is bcrypt-bound (tens of ms of CPU each): fewer connections keep it under wrk's timeout.
+LOGIN_CONNECTIONS = int(os.environ.get("BENCH_LOGIN_CONNECTIONS", "4"))
 USERS, ARTICLES = 20, 200
 PASSWORD = "bench-password"
 README = REPO_ROOT / "README.md"
@@ -85,6 +88,7 @@ def servers(database_url: str, log_dir: Path) -> dict[str, ServerProcess]:
 
 
 def endpoints(token: str, slug: str) -> list[tuple[str, str, dict[str, str], str | None]]:
+    """Return (name, path, headers, POST body) of each measured operation."""
     reader = {"Authorization": f"Token {token}"}
     login = json.dumps({"user": {"email": "bench3@example.com", "password": PASSWORD}})
     return [
@@ -107,7 +111,8 @@ def measure(wrk: str, running: dict[str, ServerProcess], token: str, slug: str) 
         for number in range(ROUNDS):
             order = list(running) if number % 2 == 0 else list(reversed(running))
             for side in order:
-                result = load.run(wrk, running[side].url + path, connections=CONNECTIONS,
+                connections = LOGIN_CONNECTIONS if body is not None else CONNECTIONS
+                result = load.run(wrk, running[side].url + path, connections=connections,
                                   seconds=SECONDS, headers=headers, body=body, warmup=1)
                 runs[side].append(result)
                 print(f"{name:28} {side:7} {result.rps:9.1f} rps  p50 {result.p50_ms:7.2f} ms"
@@ -130,7 +135,8 @@ def median(results: list[load.Load]) -> load.Load:
 def table(rows: list[dict], rss: dict[str, list[float]]) -> str:
     lines = [
         f"{WORKERS} processes per side (Node `cluster` / gunicorn gthread x{THREADS} threads), "
-        f"PostgreSQL, wrk {CONNECTIONS} connections, median of {ROUNDS} rounds of {SECONDS} s "
+        f"PostgreSQL, wrk {CONNECTIONS} connections ({LOGIN_CONNECTIONS} for login), "
+        f"median of {ROUNDS} rounds of {SECONDS} s "
         f"(sides alternating), {ARTICLES} articles / {USERS} users, "
         f"load average before the run {LOAD_BEFORE}.",
         "",

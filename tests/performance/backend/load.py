@@ -55,7 +55,7 @@ def parse(output: str) -> Load:
 def run(wrk: str, url: str, *, connections: int, seconds: int, headers: dict[str, str],
         body: str | None = None, warmup: int = 2) -> Load:
     """Warm up for ``warmup`` seconds, then measure ``url`` for ``seconds`` (a bounded run)."""
-    argv = [wrk, "-t2", f"-c{connections}", "--latency", "--timeout", "5s"]
+    argv = [wrk, f"-t{min(2, connections)}", f"-c{connections}", "--latency", "--timeout", "10s"]
     for name, value in headers.items():
         argv += ["-H", f"{name}: {value}"]
     env = None

@@ -147,3 +147,19 @@ def test_unexpected_errors_are_500_json(app: Flask, client: FlaskClient) -> None
     assert response.status_code == 500
     assert response.json == {"errors": {"server": ["internal error"]}}
     assert response.headers["ETag"].startswith('W/"28-')
+
+
+@pytest.mark.parametrize(
+    "data, errors",
+    [
+        (b"[" * 30000 + b"]" * 30000, {"user": ["must be an object"]}),
+        (b'{"user":{"username":' + b"[" * 3000 + b"]" * 3000 + b"}}",
+         {"username": ["must be a string"], "email": ["can't be blank"],
+          "password": ["can't be blank"]}),
+    ],
+)
+def test_json_nested_deeper_than_the_c_scanner_allows(client: FlaskClient, data: bytes,
+                                                      errors: dict) -> None:
+    response = client.post("/api/users", data=data, content_type="application/json")
+    assert response.status_code == 422
+    assert response.json == {"errors": errors}
