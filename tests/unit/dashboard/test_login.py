@@ -93,3 +93,19 @@ def test_the_next_parameter_never_leaves_the_dashboard(client, target):
         "next": target,
     })
     assert response.location == "/_strangler/"
+
+
+@pytest.mark.postgres
+def test_the_limit_holds_on_postgresql_too(make_app, databases, login):
+    from backend.database import database_url, db
+    from proxy.dashboard.accounts import create_user
+    from proxy.dashboard.models import Role
+
+    url = database_url(databases.create("postgresql"))
+    first, second = (make_app(SQLALCHEMY_DATABASE_URI=url, LOGIN_ATTEMPTS=2) for _ in range(2))
+    with first.app_context():
+        create_user("otto", "correct horse battery", Role.OPERATOR)
+        db.session.remove()
+    assert login(first.test_client(), "otto", "guess").status_code == 401
+    assert login(second.test_client(), "otto", "guess").status_code == 401
+    assert login(first.test_client(), "otto").status_code == 429
