@@ -15,6 +15,7 @@ from __future__ import annotations
 import atexit
 import itertools
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
@@ -67,11 +68,16 @@ class Shadowing:
         self.database_url: str = config["SQLALCHEMY_DATABASE_URI"]
         self.cap = int(config.get("SHADOW_MAX_BODY_BYTES") or 1024 * 1024)
         self._mirror: Mirror | None = None
+        self._lock = threading.Lock()
         self.writer: ParityWriter | None = None
 
     def mirror(self, defaults: ShadowDefaults) -> Mirror:
         """Return the worker's Mirror (its size is the global ``shadow.max_in_flight``)."""
-        if self._mirror is None:
+        if self._mirror is not None:
+            return self._mirror
+        with self._lock:
+            if self._mirror is not None:
+                return self._mirror
             from shadow import engine_from_url
 
             self.writer = ParityWriter(ParityStore(engine_from_url(self.database_url)))
