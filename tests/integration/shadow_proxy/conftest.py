@@ -47,7 +47,7 @@ def start_shadow_proxy(
     started: list[ServerProcess] = []
 
     def start(routes_text: str, database_url: str, legacy_url: str,
-              app: str = "proxy.wsgi:app") -> ServerProcess:
+              app: str = "proxy.wsgi:app", **env: str) -> ServerProcess:
         routes_file = tmp_path / f"routes-{len(started)}.yaml"
         routes_file.write_text(routes_text)
         metrics = tmp_path / f"metrics-{len(started)}"
@@ -56,7 +56,7 @@ def start_shadow_proxy(
             "shadow-proxy", app, database_url, artifacts_dir, ready_path="/health",
             LEGACY_URL=legacy_url, ROUTES_FILE=str(routes_file),
             PROMETHEUS_MULTIPROC_DIR=str(metrics),
-            GUNICORN_CMD_ARGS="--worker-class gthread --threads 8 --workers 1",
+            GUNICORN_CMD_ARGS="--worker-class gthread --threads 8 --workers 1", **env,
         ).start()
         started.append(server)
         return server

@@ -83,7 +83,7 @@ def test_dry_run_writes_leave_nothing_and_compare_like_with_like(
     assert "Traceback" not in proxy.log()
 
 
-def test_writes_are_skipped_visibly_without_dry_run(
+def test_writes_are_skipped_visibly_without_dry_run_and_big_bodies_are_not_compared(
     databases: DatabaseFactory,
     start_legacy: Callable[..., ServerProcess],
     start_shadow_proxy: Callable[..., ServerProcess],
@@ -92,11 +92,18 @@ def test_writes_are_skipped_visibly_without_dry_run(
     database = databases.create("postgresql")
     legacy = start_legacy(database)
     proxy = start_shadow_proxy(shadowed_routes().replace("\n    writes: dry-run", ""),
-                               database, legacy.url)
+                               database, legacy.url, SHADOW_MAX_BODY_BYTES="100")
     api = http(proxy.url)
     user = {"username": "carol", "email": "carol@example.com", "password": "password123"}
-    assert api.post("/api/users", json={"user": user}).status_code == 201
+    created = api.post("/api/users", json={"user": user})
+    assert created.status_code == 201
     assert row_counts(database)["users"] == 1
-    rows = wait_for_comparisons(database, 1)
-    assert [(r["route"], r["outcome"], r["control_status"]) for r in rows] == [
-        ("POST /api/users", "skipped_unsafe", 201)]
+    assert api.get("/api/tags").content == b'{"tags":[]}'
+    me = api.get("/api/user", headers={"Authorization": "Token " + created.json()["user"]["token"]})
+    assert me.status_code == 200 and len(me.content) > 100  # the client gets it all
+    rows = wait_for_comparisons(database, 3)
+    assert sorted((r["route"], r["outcome"], r["control_status"]) for r in rows) == [
+        ("GET /api/tags", "match", 200),
+        ("GET /api/user", "ignored", 200),  # over the 100-byte tee: not compared
+        ("POST /api/users", "skipped_unsafe", 201),
+    ]
