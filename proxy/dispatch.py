@@ -19,7 +19,8 @@ from proxy.access_log import log_request
 from proxy.body import BodyTooLarge, ObservedBody, declared_length, has_body, request_chunks
 from proxy.flask_side import call_backend
 from proxy.headers import downstream_headers, request_id, upstream_headers
-from proxy.mirroring import Shadow, Sides
+from proxy.mirror_sides import Sides
+from proxy.mirroring import Shadow
 from proxy.patterns import BadPath, canonical_segments
 from proxy.runtime import ProxyRuntime
 from proxy.table import Decision, RouteTable

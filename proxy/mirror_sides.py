@@ -15,6 +15,7 @@ from flask import Flask
 
 from proxy.dryrun import ENVIRON_KEY
 from proxy.flask_side import backend_environ
+from proxy.headers import upstream_headers
 from proxy.schema import Timeouts
 from proxy.upstream import LegacyClient
 from shadow import Observation
@@ -83,3 +84,24 @@ def call_legacy(
     finally:
         response.close()
     return Observation(response.status, response.headers, data, time.perf_counter() - started)
+
+
+class Sides:
+    """How to call each side again, off the request path: the backend app and legacy."""
+
+    def __init__(self, runtime: Any, table: Any) -> None:
+        self.runtime = runtime
+        self.table = table
+
+    def call(self, side: str, environ: dict[str, Any], rid: str, path: str, target: str,
+             body: bytes | None, *, timeout: float, cap: int, marker: str | None = None
+             ) -> Observation:
+        if side == "flask":
+            return call_flask(self.runtime.backend_app, environ, rid, path, target, body,
+                              marker=marker, cap=cap)
+        timeouts: Timeouts = self.table.config.legacy.timeouts
+        return call_legacy(
+            self.runtime.client, self.runtime.legacy_url(self.table), environ["REQUEST_METHOD"],
+            target, upstream_headers(environ, rid), body,
+            Timeouts(connect=timeouts.connect, read=timeout, pool=timeouts.pool), cap=cap,
+        )

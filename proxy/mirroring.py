@@ -23,9 +23,8 @@ from typing import Any
 
 from proxy.body import BodyTooLarge
 from proxy.dryrun import dry_run_marker
-from proxy.headers import upstream_headers
-from proxy.mirror_sides import call_flask, call_legacy
-from proxy.schema import RouteEntry, ShadowDefaults, Timeouts
+from proxy.mirror_sides import Sides
+from proxy.schema import RouteEntry, ShadowDefaults
 from proxy.table import Decision
 from shadow import Metrics, Mirror, Observation, Outcome, ParityStore, ParityWriter
 from shadow.eligibility import DRY_RUN, SAFE_METHODS
@@ -117,27 +116,6 @@ class Shadowing:
         if not mirror.sampler.sampled(sample):
             return None
         return Shadow(self, mirror, dict(environ), rid, decision, target, sides, defaults, entry)
-
-
-class Sides:
-    """How to call each side again, off the request path: the backend app and legacy."""
-
-    def __init__(self, runtime: Any, table: Any) -> None:
-        self.runtime = runtime
-        self.table = table
-
-    def call(self, side: str, environ: dict[str, Any], rid: str, path: str, target: str,
-             body: bytes | None, *, timeout: float, cap: int, marker: str | None = None
-             ) -> Observation:
-        if side == "flask":
-            return call_flask(self.runtime.backend_app, environ, rid, path, target, body,
-                              marker=marker, cap=cap)
-        timeouts: Timeouts = self.table.config.legacy.timeouts
-        return call_legacy(
-            self.runtime.client, self.runtime.legacy_url(self.table), environ["REQUEST_METHOD"],
-            target, upstream_headers(environ, rid), body,
-            Timeouts(connect=timeouts.connect, read=timeout, pool=timeouts.pool), cap=cap,
-        )
 
 
 class Shadow:
