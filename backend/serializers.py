@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from backend.models import Comment, User
 
 if TYPE_CHECKING:
-    from backend.services.articles import ArticleView
+    from backend.services.article_views import ArticleView
     from backend.services.comments import CommentView
 
 

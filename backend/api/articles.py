@@ -10,7 +10,7 @@ from backend import serializers, validation
 from backend.auth import login_optional, login_required
 from backend.errors import ValidationFailed
 from backend.json import json_response
-from backend.services import articles
+from backend.services import article_views, articles
 
 bp = Blueprint("articles", __name__, url_prefix="/api/articles")
 
@@ -19,7 +19,7 @@ FILTERS = ("tag", "author", "favorited")
 BOUNDS = {"limit": (1, 100, 20), "offset": (0, 2147483647, 0)}
 
 
-def page_arguments(*, filters: bool) -> tuple[articles.ListFilters, int, int]:
+def page_arguments(*, filters: bool) -> tuple[article_views.ListFilters, int, int]:
     """Read the list's query parameters, reporting every invalid one (422)."""
     errors: dict[str, str] = {}
     values: dict[str, str] = {}
@@ -47,7 +47,7 @@ def page_arguments(*, filters: bool) -> tuple[articles.ListFilters, int, int]:
             errors[name] = _range_error(name)
     if errors:
         raise ValidationFailed(errors)
-    chosen = articles.ListFilters(**{name: values.get(name, "") for name in FILTERS})
+    chosen = article_views.ListFilters(**{name: values.get(name, "") for name in FILTERS})
     return chosen, numbers["limit"], numbers["offset"]
 
 
@@ -60,7 +60,7 @@ def _range_error(name: str) -> str:
 @login_optional
 def index() -> Response:
     filters, limit, offset = page_arguments(filters=True)
-    views, count = articles.list_articles(g.user, filters, limit, offset)
+    views, count = article_views.list_articles(g.user, filters, limit, offset)
     return json_response(serializers.articles(views, count))
 
 
@@ -68,28 +68,28 @@ def index() -> Response:
 @login_required
 def feed() -> Response:
     _, limit, offset = page_arguments(filters=False)
-    views, count = articles.feed(g.user, limit, offset)
+    views, count = article_views.feed(g.user, limit, offset)
     return json_response(serializers.articles(views, count))
 
 
 @bp.get("/<param:slug>")
 @login_optional
 def show(slug: str) -> Response:
-    return json_response(serializers.article(articles.find_view(g.user, slug)))
+    return json_response(serializers.article(article_views.find_view(g.user, slug)))
 
 
 @bp.post("")
 @login_required
 def create() -> Response:
     article = articles.create(g.user, validation.wrapper(g.body, "article"))
-    return json_response(serializers.article(articles.view(g.user, article)), 201)
+    return json_response(serializers.article(article_views.view(g.user, article)), 201)
 
 
 @bp.put("/<param:slug>")
 @login_required
 def update(slug: str) -> Response:
     article = articles.update(g.user, slug, validation.wrapper(g.body, "article"))
-    return json_response(serializers.article(articles.view(g.user, article)))
+    return json_response(serializers.article(article_views.view(g.user, article)))
 
 
 @bp.delete("/<param:slug>")
@@ -103,11 +103,11 @@ def delete(slug: str) -> Response:
 @login_required
 def favorite(slug: str) -> Response:
     article = articles.favorite(g.user, slug)
-    return json_response(serializers.article(articles.view(g.user, article)))
+    return json_response(serializers.article(article_views.view(g.user, article)))
 
 
 @bp.delete("/<param:slug>/favorite")
 @login_required
 def unfavorite(slug: str) -> Response:
     article = articles.unfavorite(g.user, slug)
-    return json_response(serializers.article(articles.view(g.user, article)))
+    return json_response(serializers.article(article_views.view(g.user, article)))
