@@ -1,0 +1,81 @@
+"""The proxy's request path with shadow on, in-process: which side is compared, with what.
+
+The Mirror is replaced by one publishing to a list, so each comparison can be inspected.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from flask import Flask
+
+from shadow import Comparison, Mirror
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.comparisons: list[Comparison] = []
+        self.arrived = threading.Semaphore(0)
+
+    def comparison(self, comparison: Comparison) -> None:
+        self.comparisons.append(comparison)
+        self.arrived.release()
+
+    def noise(self, route: str, paths: list[str]) -> None:
+        pass
+
+    def wait(self, count: int) -> list[Comparison]:
+        for _ in range(count):
+            assert self.arrived.acquire(timeout=10)
+        return self.comparisons
+
+
+def recording(app: Flask) -> Recorder:
+    runtime = app.extensions["strangler"]
+    runtime.ensure_started()
+    recorder = Recorder()
+    runtime.shadowing._mirror = Mirror([recorder], max_in_flight=4, timeout=5.0)
+    return recorder
+
+
+def table(serve: str, shadow: str) -> str:
+    return f"routes:\n  - route: GET /api/tags\n    serve: {serve}\n    shadow: {shadow}\n"
+
+
+@pytest.mark.parametrize(
+    "serve, shadow, control, candidate_status",
+    [
+        ("legacy", "flask", "legacy", 200),
+        ("flask", "legacy", "flask", 200),
+        ("{flask: 100, legacy: 0}", "true", "flask", 200),
+        ("{flask: 0, legacy: 100}", "true", "legacy", 200),
+    ],
+)
+def test_the_side_that_did_not_serve_is_compared(make_proxy, serve: str, shadow: str,
+                                                 control: str, candidate_status: int) -> None:
+    app = make_proxy(table(serve, shadow))
+    recorder = recording(app)
+    response = app.test_client().get("/api/tags", headers={"X-Request-ID": "r-1"})
+    assert response.status_code == 200
+    served_by_flask = b'"flask"' in response.data
+    response.close()  # as a WSGI server does once the body is sent: the comparison starts
+    assert served_by_flask == (control == "flask")
+    [comparison] = recorder.wait(1)
+    assert (comparison.route, comparison.control_side, comparison.request_id) == (
+        "GET /api/tags", control, "r-1")
+    assert comparison.candidate_status == candidate_status
+    assert str(comparison.outcome) == "mismatch"  # the fake backend and the echo differ
+
+
+def test_unshadowed_and_unsampled_requests_are_not_compared(make_proxy) -> None:
+    app = make_proxy("routes:\n  - route: GET /api/tags\n    serve: legacy\n"
+                     "  - route: GET /api/articles/:slug\n    serve: legacy\n"
+                     "    shadow: flask\n    sample: 0.0\n")
+    recorder = recording(app)
+    client = app.test_client()
+    for path in ("/api/tags", "/api/articles/x"):
+        response = client.get(path)
+        assert response.status_code == 200
+        response.close()
+    assert recorder.comparisons == []
