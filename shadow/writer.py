@@ -55,7 +55,9 @@ class ParityWriter:
         if self._pid != os.getpid():
             return True
         deadline = time.monotonic() + timeout
-        done = self._queue.all_tasks_done
+        done = getattr(self._queue, "all_tasks_done", None)
+        if done is None:  # gevent's monkey-patched Queue: join takes the timeout itself
+            return bool(self._queue.join(timeout=timeout))  # type: ignore[call-arg]
         with done:
             while self._queue.unfinished_tasks:
                 remaining = deadline - time.monotonic()

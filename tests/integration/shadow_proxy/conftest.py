@@ -43,11 +43,13 @@ def shadowed_routes(timeout: float = 5.0, extra: str = "") -> str:
 def start_shadow_proxy(
     artifacts_dir: Path, tmp_path: Path
 ) -> Iterator[Callable[..., ServerProcess]]:
-    """Start ``start_shadow_proxy(routes_text, db_url, legacy_url, app=...)`` (one worker)."""
+    """Start ``start_shadow_proxy(routes_text, db_url, legacy_url, app=..., worker_class=...)``
+    (one gunicorn worker)."""
     started: list[ServerProcess] = []
 
     def start(routes_text: str, database_url: str, legacy_url: str,
-              app: str = "proxy.wsgi:app", **env: str) -> ServerProcess:
+              app: str = "proxy.wsgi:app", worker_class: str = "gthread",
+              **env: str) -> ServerProcess:
         routes_file = tmp_path / f"routes-{len(started)}.yaml"
         routes_file.write_text(routes_text)
         metrics = tmp_path / f"metrics-{len(started)}"
@@ -56,7 +58,7 @@ def start_shadow_proxy(
             "shadow-proxy", app, database_url, artifacts_dir, ready_path="/health",
             LEGACY_URL=legacy_url, ROUTES_FILE=str(routes_file),
             PROMETHEUS_MULTIPROC_DIR=str(metrics),
-            GUNICORN_CMD_ARGS="--worker-class gthread --threads 8 --workers 1", **env,
+            GUNICORN_CMD_ARGS=f"--worker-class {worker_class} --threads 8 --workers 1", **env,
         ).start()
         started.append(server)
         return server

@@ -30,7 +30,9 @@ def differing_paths(database_url: str, request_id: str) -> list[str]:
         engine.dispose()
 
 
+@pytest.mark.parametrize("worker_class", ["gthread", "gevent"])
 def test_bad_candidates_and_seeded_differences(
+    worker_class: str,
     databases: DatabaseFactory,
     start_legacy: Callable[..., ServerProcess],
     start_shadow_proxy: Callable[..., ServerProcess],
@@ -38,7 +40,8 @@ def test_bad_candidates_and_seeded_differences(
 ) -> None:
     database = databases.create("postgresql")
     legacy = start_legacy(database)
-    proxy = start_shadow_proxy(shadowed_routes(timeout=1.0), database, legacy.url, app=ALTERED)
+    proxy = start_shadow_proxy(shadowed_routes(timeout=1.0), database, legacy.url, app=ALTERED,
+                               worker_class=worker_class)
     api = http(proxy.url)
     token = api.post("/api/users", json={"user": {"username": "shadowed", "email":
                      "shadowed@example.com", "password": "password123"}}).json()["user"]["token"]
