@@ -123,7 +123,8 @@ def upgrade():
             name=op.f("fk_comments_article_id_articles"), ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
-            ["author_id"], ["users.id"], name=op.f("fk_comments_author_id_users"), ondelete="CASCADE"
+            ["author_id"], ["users.id"],
+            name=op.f("fk_comments_author_id_users"), ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_comments")),
     )

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.legacy.test_conformance import TOTALS, run_conformance
 from tests.integration.proxy.process import proxy_process
+from tests.support.conformance import assert_postman_passes
 from tests.support.databases import DatabaseFactory
 from tests.support.processes import REPO_ROOT, ServerProcess, free_port
 
@@ -44,15 +44,6 @@ def routes(serve: Callable[[int], str], default: str) -> str:
     text = (REPO_ROOT / "routes.yaml").read_text()
     text = re.sub(r"^default: \w+", f"default: {default}", text, flags=re.MULTILINE)
     return re.sub(r"serve: \w+", lambda _: f"serve: {serve(next(counter))}", text)
-
-
-def assert_postman_passes(api_url: str) -> None:
-    result = run_conformance(api_url)
-    totals = TOTALS.search(result.stdout)
-    assert totals, result.stdout[-3000:] + result.stderr[-2000:]
-    passed, total, failed = (int(n) for n in totals.groups())
-    assert (failed, result.returncode) == (0, 0), result.stdout[-3000:]
-    assert total >= 300 and passed == total
 
 
 def test_every_route_on_flask_with_no_legacy_running(

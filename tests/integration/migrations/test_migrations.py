@@ -63,9 +63,15 @@ def test_models_match_migrations(databases, database_kind):
 @pytest.mark.parametrize(
     ("statement", "kind"),
     [
-        ("INSERT INTO follows (follower_id, followed_id, created_at) VALUES (1, 1, {now})", "self-follow"),
-        ("INSERT INTO articles (slug, title, description, body, author_id, created_at, updated_at)"
-         " VALUES ('s', 't', 'd', 'b', 999, {now}, {now})", "unknown author"),
+        (
+            "INSERT INTO follows (follower_id, followed_id, created_at) VALUES (1, 1, {now})",
+            "self-follow",
+        ),
+        (
+            "INSERT INTO articles (slug, title, description, body, author_id, created_at,"
+            " updated_at) VALUES ('s', 't', 'd', 'b', 999, {now}, {now})",
+            "unknown author",
+        ),
     ],
 )
 def test_constraints_reject_inconsistent_rows(databases, database_kind, statement, kind):

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.backend.test_through_proxy import assert_postman_passes
 from tests.integration.shadow_proxy.conftest import comparisons, shadowed_routes, strangler
 from tests.integration.shadow_proxy.scenarios import run_all
+from tests.support.conformance import assert_postman_passes
 from tests.support.databases import DatabaseFactory
 from tests.support.processes import REPO_ROOT, ServerProcess
 
