@@ -39,6 +39,7 @@ run: migrate
 	DATABASE_URL=$${DATABASE_URL:-$(SQLITE_DEFAULT)} tools/run-all
 
 test: setup
+	$(VENV)/bin/ruff check backend proxy shadow tests migrations
 	$(PY) -m pytest --cov --cov-report=term $(PYTEST_ARGS)
 
 conformance: setup
