@@ -96,6 +96,32 @@ def _write_atomically(path: Path, text: str) -> None:
         raise
 
 
+def _round_trip_yaml() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.width = 100
+    return yaml
+
+
+def _save(path: Path, yaml: YAML, document: object, change: RouteChange,
+          shapes: set[Shape] | None) -> RouteChange:
+    """Validate the edited document, then write it and its audit row together."""
+    out = io.StringIO()
+    yaml.dump(document, out)
+    new_text = out.getvalue()
+    validate_document(parse_document(new_text, str(path)), str(path), shapes)
+    db.session.add(change)
+    db.session.flush()
+    try:
+        _write_atomically(path, new_text)
+    except BaseException:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return change
+
+
 def flip_route(
     path: Path,
     route: str,
@@ -111,10 +137,7 @@ def flip_route(
     current file or the result is invalid (nothing is written then).
     """
     wanted = RoutePattern.parse(route)
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    yaml.width = 100
+    yaml = _round_trip_yaml()
     with _locked(path):
         text = path.read_text()
         document = parse_document(text, str(path))
@@ -137,22 +160,10 @@ def flip_route(
             node.pop("shadow", None)
         else:
             node["shadow"] = shadow
-        out = io.StringIO()
-        yaml.dump(document, out)
-        new_text = out.getvalue()
-        validate_document(parse_document(new_text, str(path)), str(path), shapes)
         change = RouteChange(route=current.routes[index].route if index < len(current.routes)
                              else wanted.template, from_state=from_state, to_state=state.name,
                              actor=actor, reason=reason)
-        db.session.add(change)
-        db.session.flush()
-        try:
-            _write_atomically(path, new_text)
-        except BaseException:
-            db.session.rollback()
-            raise
-        db.session.commit()
-        return change
+        return _save(path, yaml, document, change, shapes)
 
 
 def add_ignore_rules(
@@ -172,10 +183,7 @@ def add_ignore_rules(
     ValueError if ``route`` is not listed in the file.
     """
     wanted = RoutePattern.parse(route)
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    yaml.width = 100
+    yaml = _round_trip_yaml()
     with _locked(path):
         document = parse_document(path.read_text(), str(path))
         current = validate_document(document, str(path), None)
@@ -192,23 +200,11 @@ def add_ignore_rules(
         if "ignore" not in node:
             node["ignore"] = []
         node["ignore"].extend(new)
-        out = io.StringIO()
-        yaml.dump(document, out)
-        new_text = out.getvalue()
-        validate_document(parse_document(new_text, str(path)), str(path), shapes)
         state = state_name(entry)
         note = "shadow ignore += " + ", ".join(new) + (f" ({reason})" if reason else "")
         change = RouteChange(route=entry.route, from_state=state, to_state=state, actor=actor,
                              reason=note)
-        db.session.add(change)
-        db.session.flush()
-        try:
-            _write_atomically(path, new_text)
-        except BaseException:
-            db.session.rollback()
-            raise
-        db.session.commit()
-        return change
+        return _save(path, yaml, document, change, shapes)
 
 
 __all__ = ["RouteFileError", "RouteState", "add_ignore_rules", "flip_route", "state_name"]
