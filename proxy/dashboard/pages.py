@@ -90,6 +90,14 @@ def route_page(method: str, path: str) -> str:
     )
 
 
+def _refused(what: str, error: Exception, route: str) -> Response:
+    """Flash why a route edit was refused (each validation problem) and go back to the route."""
+    problems = error.problems if isinstance(error, RouteFileError) else [str(error)]
+    for problem in problems:
+        flash(f"{what}: {problem}", "error")
+    return redirect(route_url(route))
+
+
 @bp.route("/routes/<method>/<path:path>/flip", methods=["POST"])
 @operator_required
 def flip(method: str, path: str) -> Response:
@@ -101,10 +109,7 @@ def flip(method: str, path: str) -> Response:
                                         request.form.get("percent"))
         change = routing.flip(route, state, actor=current_user.username, reason=reason)
     except (ValueError, PatternError) as error:
-        problems = error.problems if isinstance(error, RouteFileError) else [str(error)]
-        for problem in problems:
-            flash(f"Not flipped: {problem}", "error")
-        return redirect(route_url(route))
+        return _refused("Not flipped", error, route)
     if change is None:
         flash(f"{route} already is {state.name}; nothing changed.", "info")
     else:
@@ -121,10 +126,7 @@ def accept_noise(method: str, path: str) -> Response:
     try:
         change = routing.accept_noise(route, field, actor=current_user.username)
     except (ValueError, PatternError) as error:
-        problems = error.problems if isinstance(error, RouteFileError) else [str(error)]
-        for problem in problems:
-            flash(f"Not ignored: {problem}", "error")
-        return redirect(route_url(route))
+        return _refused("Not ignored", error, route)
     if change is None:
         flash(f"{route} already ignores {field}; nothing changed.", "info")
     else:
