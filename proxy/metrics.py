@@ -35,9 +35,18 @@ UPSTREAM_SECONDS = Histogram(
 UPSTREAM_ERRORS = Counter(
     "strangler_proxy_upstream_errors_total", "Upstream failures by kind.", ["side", "kind"],
 )
-RELOADS = Counter("strangler_proxy_route_reloads_total", "routes.yaml versions applied.")
+RELOADS = Counter(
+    "strangler_proxy_route_reloads_total",
+    "routes.yaml versions applied, counted by each worker process (every worker loads each).",
+)
 RELOAD_FAILURES = Counter(
-    "strangler_proxy_route_reload_failures_total", "routes.yaml versions rejected as invalid.",
+    "strangler_proxy_route_reload_failures_total",
+    "routes.yaml versions rejected as invalid, counted by each worker process.",
+)
+ROUTES_REJECTED = Gauge(
+    "strangler_proxy_routes_file_rejected",
+    "1 while the routes.yaml on disk is rejected (the last good table stays in force), else 0.",
+    multiprocess_mode="livemax",
 )
 IN_FLIGHT = Gauge(
     "strangler_proxy_requests_in_flight", "Requests being answered.", multiprocess_mode="livesum",
