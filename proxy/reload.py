@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from proxy import metrics
+from proxy import metrics, route_series
 from proxy.access_log import log_event
 from proxy.table import RouteTable
 from proxy.validation import RouteFileError, Shape, load_table
@@ -74,6 +74,7 @@ class RouteSource:
             self._text = text
             self.current = LoadedTable(table, datetime.now(UTC))
             self.last_error = None
+            route_series.publish(table)
             metrics.RELOADS.inc()
             metrics.ROUTES_REJECTED.set(0)
             log_event("routes_loaded", file=str(self.path), version=table.version)
