@@ -10,6 +10,7 @@ API ?= http://127.0.0.1:8000/api
 
 setup: $(VENV)/.installed legacy/node_modules/.installed node_modules/.installed
 	tools/ensure-chromium
+	tools/ensure-prometheus
 
 $(VENV)/.installed: pyproject.toml tools/find-python
 	test -x $(PY) || $$(tools/find-python) -m venv $(VENV)
