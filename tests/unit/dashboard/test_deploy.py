@@ -17,7 +17,7 @@ def test_every_grafana_query_uses_an_exposed_metric_and_its_labels():
     assert used <= set(exposed), used - set(exposed)
     assert {"shadow_comparisons_total", "shadow_candidate_seconds_bucket",
             "strangler_proxy_upstream_duration_seconds_bucket",
-            "strangler_proxy_route_reload_failures_total"} <= used
+            "strangler_proxy_routes_file_rejected", "strangler_route_state"} <= used
     for expr in exprs:
         for names in re.findall(r"by \(([^)]*)\)", expr):
             metric = NAME.search(expr).group(1)
