@@ -10,7 +10,6 @@ in, for alerts that concern flipped and canary routes only.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
 from proxy import metrics
 from proxy.flips import state_name
@@ -84,16 +83,11 @@ def _create(route: str, methods: tuple[str, ...], sides: tuple[str, ...]) -> Non
 
 
 def _set_states(states: dict[str, str]) -> None:
-    """Set 1 on each route's state and 0 on any state this worker published before."""
-    for route, state in _published_elsewhere(states):
-        metrics.ROUTE_STATE.labels(route, state).set(0)
+    """Set 1 on each route's state and 0 on any other state this worker published before."""
+    for route, state in _states.items():
+        if states.get(route) != state:
+            metrics.ROUTE_STATE.labels(route, state).set(0)
     for route, state in states.items():
         metrics.ROUTE_STATE.labels(route, state).set(1)
     _states.clear()
     _states.update(states)
-
-
-def _published_elsewhere(states: dict[str, str]) -> Iterator[tuple[str, str]]:
-    for route, state in _states.items():
-        if states.get(route) != state:
-            yield route, state
