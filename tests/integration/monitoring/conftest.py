@@ -26,7 +26,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from shadow import engine_from_url, schema
+from shadow import Outcome, engine_from_url, schema
 from tests.support.processes import (
     REPO_ROOT,
     ServerProcess,
@@ -165,8 +165,7 @@ class Stack:
             return client.get("/_strangler/api/overview?window=1h").json()["routes"]
 
 
-OUTCOMES = ("match", "mismatch", "ignored", "candidate_error", "timeout", "skipped_unsafe",
-            "skipped_overload")
+OUTCOMES = tuple(str(outcome) for outcome in Outcome)
 
 
 def strangler(*args: str, database_url: str, stdin: str = "") -> str:
