@@ -6,10 +6,11 @@ STRANGLER := $(VENV)/bin/strangler
 SQLITE_DEFAULT := sqlite:///$(CURDIR)/instance/strangler.db
 API ?= http://127.0.0.1:8000/api
 
-.PHONY: setup migrate legacy proxy run test conformance bench bench-proxy bench-backend bench-shadow lint
+.PHONY: setup migrate legacy proxy run test monitoring conformance bench bench-proxy bench-backend bench-shadow lint
 
 setup: $(VENV)/.installed legacy/node_modules/.installed node_modules/.installed
 	tools/ensure-chromium
+	tools/ensure-prometheus
 
 $(VENV)/.installed: pyproject.toml tools/find-python
 	test -x $(PY) || $$(tools/find-python) -m venv $(VENV)
@@ -41,6 +42,9 @@ run: migrate
 test: setup
 	$(VENV)/bin/ruff check backend proxy shadow tests migrations
 	$(PY) -m pytest --cov --cov-report=term $(PYTEST_ARGS)
+
+monitoring: setup
+	$(PY) -m pytest tests/unit/monitoring tests/unit/dashboard/test_deploy.py tests/unit/proxy/test_route_series.py tests/integration/monitoring $(PYTEST_ARGS)
 
 conformance: setup
 	tools/conformance "$(API)"

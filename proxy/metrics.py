@@ -1,6 +1,8 @@
 """Prometheus metrics; under gunicorn, multiprocess mode (PROMETHEUS_MULTIPROC_DIR).
 
-Labels are route templates ("GET /api/articles/:slug" or "unmatched"), never raw paths.
+Labels are route templates ("GET /api/articles/:slug" or "unmatched"), never raw paths, and
+methods from a fixed set (``method_label``). The route table's series are created at zero
+when it loads (proxy.route_series), so that Prometheus sees every first increment.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from prometheus_client import (
     multiprocess,
 )
 from prometheus_client import REGISTRY as DEFAULT_REGISTRY
+
+from proxy.schema import METHODS
 
 _BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 
@@ -35,13 +39,39 @@ UPSTREAM_SECONDS = Histogram(
 UPSTREAM_ERRORS = Counter(
     "strangler_proxy_upstream_errors_total", "Upstream failures by kind.", ["side", "kind"],
 )
-RELOADS = Counter("strangler_proxy_route_reloads_total", "routes.yaml versions applied.")
+RELOADS = Counter(
+    "strangler_proxy_route_reloads_total",
+    "routes.yaml versions applied, counted by each worker process (every worker loads each).",
+)
 RELOAD_FAILURES = Counter(
-    "strangler_proxy_route_reload_failures_total", "routes.yaml versions rejected as invalid.",
+    "strangler_proxy_route_reload_failures_total",
+    "routes.yaml versions rejected as invalid, counted by each worker process.",
+)
+ROUTES_REJECTED = Gauge(
+    "strangler_proxy_routes_file_rejected",
+    "1 while the routes.yaml on disk is rejected (the last good table stays in force), else 0.",
+    multiprocess_mode="livemax",
+)
+ROUTE_STATE = Gauge(
+    "strangler_route_state",
+    "1 for each route's lifecycle state in the table in force (legacy, shadow, canary N,"
+    " flask, flask --no-shadow); 0 for a state it has left.",
+    ["route", "state"], multiprocess_mode="livemostrecent",
+)
+READY_PARITY = Gauge(
+    "strangler_ready_parity_percent",
+    "Parity a route needs to be ready to flip (STRANGLER_READY_PARITY); the alerts' threshold.",
+    multiprocess_mode="livemostrecent",
 )
 IN_FLIGHT = Gauge(
     "strangler_proxy_requests_in_flight", "Requests being answered.", multiprocess_mode="livesum",
 )
+OTHER_METHOD = "OTHER"
+
+
+def method_label(method: str) -> str:
+    """Return the ``method`` label: a known HTTP method as sent, any other as OTHER."""
+    return method if method in METHODS else OTHER_METHOD
 
 
 def exposition() -> tuple[bytes, str]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from proxy import metrics
+from proxy import metrics, route_series
 from proxy.access_log import log_event
 from proxy.table import RouteTable
 from proxy.validation import RouteFileError, Shape, load_table
@@ -74,7 +74,9 @@ class RouteSource:
             self._text = text
             self.current = LoadedTable(table, datetime.now(UTC))
             self.last_error = None
+            route_series.publish(table)
             metrics.RELOADS.inc()
+            metrics.ROUTES_REJECTED.set(0)
             log_event("routes_loaded", file=str(self.path), version=table.version)
             return True
 
@@ -82,7 +84,8 @@ class RouteSource:
         if text is not None or message != self.last_error:
             metrics.RELOAD_FAILURES.inc()
             log_event("routes_rejected", file=str(self.path), error=message)
-        self._text = text if text is not None else self._text
+        metrics.ROUTES_REJECTED.set(1)
+        self._text = text  # None when unreadable: the same text coming back is applied again
         self.last_error = message
         self.last_error_at = datetime.now(UTC)
         return False

@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Flask
 
+from proxy import metrics
 from proxy.access_log import configure_logging
 from proxy.legacy import Urllib3LegacyClient
 from proxy.legacy_httpx import HttpxLegacyClient
@@ -54,6 +55,8 @@ class ProxyRuntime:
             factory = HttpxLegacyClient if self.client_kind == "httpx" else Urllib3LegacyClient
             self.client = factory(self.pool_size)
             self.shadowing = Shadowing(self._config)  # its Mirror and writer start on first use
+            if self._config.get("READY_PARITY") is not None:  # the dashboard's, for the alerts
+                metrics.READY_PARITY.set(float(self._config["READY_PARITY"]))
             self.source = RouteSource(self.routes_file, self.shapes, self.reload_interval)
             self.source.check()
             self.source.start_watching()

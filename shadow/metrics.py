@@ -7,9 +7,12 @@ The ``route`` label is always the route template (``GET /api/articles/:slug``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from prometheus_client import Counter, Histogram
 
 from shadow.comparison import Comparison
+from shadow.observation import Outcome
 
 COMPARISONS = Counter(
     "shadow_comparisons",
@@ -35,6 +38,16 @@ WRITER_FAILED = Counter(
     "shadow_store_failed",
     "Comparisons lost because writing them to the parity store failed.",
 )
+
+
+def prepare(route: str, outcomes: Iterable[Outcome]) -> None:
+    """Create the route's series at zero, so that Prometheus sees its first comparison."""
+    outcomes = list(outcomes)
+    for outcome in outcomes:
+        COMPARISONS.labels(route, str(outcome))
+    if outcomes:
+        CANDIDATE_SECONDS.labels(route)
+        NOISE.labels(route)
 
 
 class Metrics:

@@ -52,3 +52,33 @@ def test_a_missing_first_file_raises(tmp_path: Path) -> None:
     source = RouteSource(tmp_path / "missing.yaml", lambda: None)
     with pytest.raises(RouteFileError, match="missing.yaml"):
         assert source.table is None
+
+
+def test_the_rejected_gauge_follows_the_file_on_disk(tmp_path: Path) -> None:
+    path = tmp_path / "routes.yaml"
+    path.write_text(GOOD)
+    source = RouteSource(path, lambda: None)
+    assert source.table is not None
+    assert metrics.ROUTES_REJECTED._value.get() == 0
+    bump(path, GOOD + "    colour: blue\n")
+    source.check()
+    assert metrics.ROUTES_REJECTED._value.get() == 1
+    bump(path, GOOD)
+    source.check()
+    assert metrics.ROUTES_REJECTED._value.get() == 0
+
+
+def test_a_file_that_vanishes_and_comes_back_unchanged_clears_the_error(tmp_path: Path) -> None:
+    path = tmp_path / "routes.yaml"
+    path.write_text(GOOD)
+    source = RouteSource(path, lambda: None)
+    good = source.table
+    path.unlink()
+    assert source.check() is False
+    assert "No such file" in source.last_error
+    assert metrics.ROUTES_REJECTED._value.get() == 1
+    bump(path, GOOD)  # e.g. restored from a backup: the same text as the table in force
+    source.check()
+    assert source.last_error is None
+    assert metrics.ROUTES_REJECTED._value.get() == 0
+    assert source.table.version == good.version
