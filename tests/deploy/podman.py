@@ -1,0 +1,69 @@
+"""Podman and podman-compose as this machine runs them: root, runc, cgroupfs, host network."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CONTAINERS_CONF = HERE / "containers.conf"
+
+
+class CommandFailed(RuntimeError):
+    """A podman or podman-compose command exited non-zero."""
+
+
+class Podman:
+    """Run podman with this test's containers.conf, echoing each command."""
+
+    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+        self.env = {**os.environ, "CONTAINERS_CONF": str(CONTAINERS_CONF), **(env or {})}
+
+    def run(self, *args: str, capture: bool = False, check: bool = True,
+            stdin: str | None = None, timeout: float | None = None,
+            quiet: bool = False) -> subprocess.CompletedProcess[str]:
+        """Run ``podman ARGS``; raise CommandFailed on a non-zero exit when ``check``."""
+        return self._exec(["podman", *args], capture=capture, check=check, stdin=stdin,
+                          timeout=timeout, quiet=quiet)
+
+    def image_label(self, image: str, label: str) -> str | None:
+        """Return ``label`` of a local ``image``, "" when it has none, None when it is absent."""
+        result = self.run("image", "inspect", "--format", f'{{{{index .Labels "{label}"}}}}',
+                          image, capture=True, check=False, quiet=True)
+        if result.returncode != 0:
+            return None
+        value = result.stdout.strip()
+        return "" if value == "<no value>" else value
+
+    def _exec(self, argv: Sequence[str], *, capture: bool, check: bool, stdin: str | None,
+              timeout: float | None, quiet: bool) -> subprocess.CompletedProcess[str]:
+        if not quiet:
+            print("$", " ".join(argv), flush=True)
+        result = subprocess.run(
+            list(argv), env=self.env, input=stdin,
+            capture_output=capture, text=True, timeout=timeout,
+        )
+        if check and result.returncode != 0:
+            detail = (result.stderr or "")[-3000:] if capture else ""
+            raise CommandFailed(f"{' '.join(argv)} exited {result.returncode}\n{detail}")
+        return result
+
+
+class Compose(Podman):
+    """podman-compose on deploy/compose.yaml as one project, with its own env file."""
+
+    def __init__(self, compose_file: Path, project: str, env_file: Path,
+                 env: Mapping[str, str] | None = None) -> None:
+        super().__init__(env)
+        self.prefix = [sys.executable, "-m", "podman_compose", "--project-name", project,
+                       "--env-file", str(env_file), "-f", str(compose_file)]
+        self.project = project
+
+    def __call__(self, *args: str, capture: bool = False, check: bool = True,
+                 timeout: float | None = None) -> subprocess.CompletedProcess[str]:
+        """Run ``podman-compose ... ARGS``."""
+        return self._exec([*self.prefix, *args], capture=capture, check=check, stdin=None,
+                          timeout=timeout, quiet=False)
