@@ -60,7 +60,7 @@ bench-shadow: setup
 	$(PY) -m tests.performance.bench_shadow
 
 # Not part of test: images, the compose stack under Podman, Postman through the edge, a
-# blue-green release under load (docs/deploy.md; about 2 minutes once the images are cached).
+# blue-green release under load (docs/deploy.md; 2 to 3 minutes once the images are cached).
 deploy-test: setup $(VENV)/.deploy-installed
 	mkdir -p tests/artifacts
 	set -o pipefail; $(PY) -m tests.deploy 2>&1 | tee tests/artifacts/deploy-test.log

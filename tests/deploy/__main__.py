@@ -4,7 +4,8 @@ Steps: install podman/runc if missing; build the base-image stand-ins if missing
 Strangler and legacy images with deploy/compose.yaml; start the stack on free ports of
 127.0.0.1; run the Postman suite through the edge; check /health, /metrics, a route flip with
 the CLI inside a proxy container, Prometheus, and a blue-green release and rollback under a
-bounded load loop; take the stack down (also after a failure). Exit 0 when every check held.
+bounded load loop (and, as a control, that stopping the live colour under that loop does fail
+requests); take the stack down (also after a failure). Exit 0 when every check held.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ def main() -> int:
         steps("route flip with the CLI", lambda: checks.route_flip(stack))
         steps("Prometheus", lambda: checks.prometheus(stack))
         steps("blue-green under load", lambda: blue_green(stack))
+        steps("control: the live proxy stopped under load", lambda: checks.drops_are_seen(stack))
     finally:
         steps("teardown", lambda: stack.down() or "containers, pod and volumes removed")
     print("\nGrafana: not run here (no image or package of it can be had on this machine);"

@@ -155,3 +155,16 @@ def prometheus(stack: Stack) -> str:
         if time.monotonic() > deadline:
             raise CheckFailed(f"Prometheus has no proxy data after 60 s: {targets}")
         time.sleep(2)
+
+
+def drops_are_seen(stack: Stack) -> str:
+    """Stop the live proxy under load: the loop must see the failures (it can fail)."""
+    token, slug = author(stack.edge)
+    with EdgeLoad(stack.edge, token, slug, clients=2, max_seconds=30) as load:
+        time.sleep(1)
+        stack.compose("stop", "-t", "15", "proxy-blue")
+        time.sleep(2)
+    result = load.result
+    expect(bool(result.failures), "stopping the live proxy under load failed no request")
+    statuses = sorted({failure.split(": ")[1].split(" ")[0] for failure in result.failures})
+    return f"{len(result.failures)} of {result.total} requests failed ({', '.join(statuses)})"
