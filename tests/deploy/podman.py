@@ -40,11 +40,9 @@ class Podman:
                     "BUILDAH_FORMAT": "docker", **(env or {})}
 
     def run(self, *args: str, capture: bool = False, check: bool = True,
-            stdin: str | None = None, timeout: float | None = None,
             quiet: bool = False) -> subprocess.CompletedProcess[str]:
         """Run ``podman ARGS``; raise CommandFailed on a non-zero exit when ``check``."""
-        return self._exec(["podman", *args], capture=capture, check=check, stdin=stdin,
-                          timeout=timeout, quiet=quiet)
+        return self._exec(["podman", *args], capture=capture, check=check, quiet=quiet)
 
     def image_label(self, image: str, label: str) -> str | None:
         """Return ``label`` of a local ``image``, "" when it has none, None when it is absent."""
@@ -55,19 +53,14 @@ class Podman:
         value = result.stdout.strip()
         return "" if value == "<no value>" else value
 
-    def _exec(self, argv: Sequence[str], *, capture: bool, check: bool, stdin: str | None,
-              timeout: float | None, quiet: bool) -> subprocess.CompletedProcess[str]:
+    def _exec(self, argv: Sequence[str], *, capture: bool, check: bool,
+              quiet: bool) -> subprocess.CompletedProcess[str]:
         if not quiet:
             print("$", " ".join(argv), flush=True)
-        if not capture and stdin is None:
-            code = run_quietly(argv, self.env)
-            if check and code != 0:
-                raise CommandFailed(f"{' '.join(argv)} exited {code}")
-            return subprocess.CompletedProcess(list(argv), code)
-        result = subprocess.run(
-            list(argv), env=self.env, input=stdin,
-            capture_output=capture, text=True, timeout=timeout,
-        )
+        if capture:
+            result = subprocess.run(list(argv), env=self.env, capture_output=True, text=True)
+        else:
+            result = subprocess.CompletedProcess(list(argv), run_quietly(argv, self.env))
         if check and result.returncode != 0:
             detail = (result.stderr or "")[-3000:] if capture else ""
             raise CommandFailed(f"{' '.join(argv)} exited {result.returncode}\n{detail}")
@@ -82,10 +75,8 @@ class Compose(Podman):
         super().__init__(env)
         self.prefix = [sys.executable, "-m", "podman_compose", "--project-name", project,
                        "--env-file", str(env_file), "-f", str(compose_file)]
-        self.project = project
 
-    def __call__(self, *args: str, capture: bool = False, check: bool = True,
-                 timeout: float | None = None) -> subprocess.CompletedProcess[str]:
+    def __call__(self, *args: str, capture: bool = False,
+                 check: bool = True) -> subprocess.CompletedProcess[str]:
         """Run ``podman-compose ... ARGS``."""
-        return self._exec([*self.prefix, *args], capture=capture, check=check, stdin=None,
-                          timeout=timeout, quiet=False)
+        return self._exec([*self.prefix, *args], capture=capture, check=check, quiet=False)
