@@ -6,7 +6,7 @@ STRANGLER := $(VENV)/bin/strangler
 SQLITE_DEFAULT := sqlite:///$(CURDIR)/instance/strangler.db
 API ?= http://127.0.0.1:8000/api
 
-.PHONY: setup migrate legacy proxy run test monitoring conformance bench bench-proxy bench-backend bench-shadow lint
+.PHONY: setup migrate legacy proxy run test monitoring conformance bench bench-proxy bench-backend bench-shadow lint deploy-test
 
 setup: $(VENV)/.installed legacy/node_modules/.installed node_modules/.installed
 	tools/ensure-chromium
@@ -62,3 +62,13 @@ bench-backend: setup
 
 bench-shadow: setup
 	$(PY) -m tests.performance.bench_shadow
+
+# Not part of test: images, the compose stack under Podman, Postman through the edge, a
+# blue-green release under load (docs/deploy.md; 2 to 3 minutes once the images are cached).
+deploy-test: setup $(VENV)/.deploy-installed
+	mkdir -p tests/artifacts
+	set -o pipefail; $(PY) -m tests.deploy 2>&1 | tee tests/artifacts/deploy-test.log
+
+$(VENV)/.deploy-installed: pyproject.toml
+	$(PY) -m pip install --quiet -e '.[deploy]'
+	touch $@

@@ -1,0 +1,1 @@
+"""The deployment test (``make deploy-test``): real images and the compose stack under Podman."""
