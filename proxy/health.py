@@ -15,6 +15,7 @@ from proxy.upstream import UpstreamError
 
 bp = Blueprint("health", __name__)
 PROBE_TIMEOUTS = Timeouts(connect=0.5, read=2.0, pool=0.5)
+PROBE_ID = "strangler-health-probe"  # legacy logs it: the probe is told apart from traffic
 
 
 def _legacy(runtime: ProxyRuntime) -> dict[str, object]:
@@ -23,7 +24,8 @@ def _legacy(runtime: ProxyRuntime) -> dict[str, object]:
     except ValueError as error:
         return {"ok": False, "error": str(error)}
     try:
-        response = runtime.client.send(url, "GET", "/", {}, None, PROBE_TIMEOUTS)
+        response = runtime.client.send(url, "GET", "/", {"x-request-id": PROBE_ID}, None,
+                                       PROBE_TIMEOUTS)
     except UpstreamError as error:
         return {"ok": False, "url": url, "error": error.kind}
     response.close()
