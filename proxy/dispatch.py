@@ -213,7 +213,8 @@ class Exchange:
             kind = kind or (error.kind if isinstance(error, UpstreamError) else "aborted")
             if isinstance(error, UpstreamError):
                 metrics.UPSTREAM_ERRORS.labels(side, error.kind).inc()
-        metrics.REQUESTS.labels(route, method, f"{status // 100}xx", side).inc()
+        metrics.REQUESTS.labels(route, metrics.method_label(method), f"{status // 100}xx",
+                                side).inc()
         metrics.REQUEST_SECONDS.labels(route, side).observe(total)
         if self.upstream_seconds is not None:
             metrics.UPSTREAM_SECONDS.labels(route, side).observe(self.upstream_seconds)

@@ -1,6 +1,8 @@
 """Prometheus metrics; under gunicorn, multiprocess mode (PROMETHEUS_MULTIPROC_DIR).
 
-Labels are route templates ("GET /api/articles/:slug" or "unmatched"), never raw paths.
+Labels are route templates ("GET /api/articles/:slug" or "unmatched"), never raw paths, and
+methods outside HTTP's standard set are one value, "other": every label has a bounded set of
+values whatever clients send.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from prometheus_client import (
 )
 from prometheus_client import REGISTRY as DEFAULT_REGISTRY
 
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT",
+                           "TRACE"})
 _BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 
 REQUESTS = Counter(
@@ -42,6 +46,11 @@ RELOAD_FAILURES = Counter(
 IN_FLIGHT = Gauge(
     "strangler_proxy_requests_in_flight", "Requests being answered.", multiprocess_mode="livesum",
 )
+
+
+def method_label(method: str) -> str:
+    """Return ``method`` if it is a standard HTTP method, else "other"."""
+    return method if method in KNOWN_METHODS else "other"
 
 
 def exposition() -> tuple[bytes, str]:

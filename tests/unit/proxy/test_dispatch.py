@@ -199,3 +199,12 @@ def test_runtime_decide_names_route_settings_and_side(make_proxy) -> None:
     assert decision.template == "POST /api/articles/:slug/comments"
     assert decision.route.entry.writes == "skip"
     assert (decision.side, decision.path) == ("flask", "/api/articles/x/comments")
+
+
+def test_unknown_methods_share_one_metric_label(make_proxy) -> None:
+    client = make_proxy(ROUTES).test_client()
+    for index in range(20):
+        client.open("/api/echo", method=f"X{index}METHOD").close()
+    page = client.get("/metrics").get_data(as_text=True)
+    assert "X1METHOD" not in page
+    assert 'method="other",route="unmatched"' in page
