@@ -25,6 +25,7 @@ from proxy.body import (
     prefetched,
     request_chunks,
 )
+from proxy.bulkhead import Bulkhead
 from proxy.flask_side import call_backend
 from proxy.headers import downstream_headers, request_id, upstream_headers
 from proxy.mirror_sides import Sides
@@ -36,7 +37,7 @@ from proxy.upstream import UpstreamError
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
-OWN_PATHS = ("/health", "/metrics")
+OWN_PATHS = ("/health", "/health/live", "/health/ready", "/metrics")
 
 
 def raw_path(environ: dict[str, Any]) -> str:
@@ -103,6 +104,8 @@ class ProxyMiddleware:
                     shadow.before_control()  # dry-run writes only: the candidate runs first
         except ClientBodyError as error:
             return ex.error(error.status, str(error))
+        if not ex.enter(self.runtime.bulkheads[decision.side]):
+            return ex.error(503, f"{decision.side} is at its concurrency limit", kind="bulkhead")
         if decision.side == "flask":
             return self._flask(ex, decision, target, body, shadow)
         return self._legacy(ex, decision, target, body, table, shadow)
@@ -184,12 +187,22 @@ class Exchange:
         self.upstream_seconds: float | None = None
         self.status = 0
         self._done = False
+        self._bulkhead: Bulkhead | None = None
+
+    def enter(self, bulkhead: Bulkhead) -> bool:
+        """Take a slot of the serving side's budget, held until the request is recorded."""
+        if not bulkhead.enter():
+            return False
+        self._bulkhead = bulkhead
+        return True
 
     def error(self, status: int, message: str, *, kind: str = "") -> list[bytes]:
         """Answer with the one JSON error shape; it carries the request id."""
         body = json.dumps({"errors": {"proxy": [message]}, "requestId": self.rid}).encode()
         headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
                    ("X-Request-ID", self.rid), ("Via", "1.1 strangler")]
+        if status == 503:
+            headers.append(("Retry-After", "1"))
         self.start_response(f"{status} {HTTPStatus(status).phrase}", headers)
         self.status = status
         self.finish(None, status, kind)
@@ -203,6 +216,8 @@ class Exchange:
         if self._done:
             return
         self._done = True
+        if self._bulkhead is not None:
+            self._bulkhead.leave()
         metrics.IN_FLIGHT.dec()
         total = time.perf_counter() - self.started
         decision = self.decision

@@ -43,6 +43,14 @@ RELOADS = Counter("strangler_proxy_route_reloads_total", "routes.yaml versions a
 RELOAD_FAILURES = Counter(
     "strangler_proxy_route_reload_failures_total", "routes.yaml versions rejected as invalid.",
 )
+SIDE_IN_FLIGHT = Gauge(
+    "strangler_proxy_side_in_flight", "Requests holding a slot of a side's bulkhead.", ["side"],
+    multiprocess_mode="livesum",
+)
+BULKHEAD_REJECTED = Counter(
+    "strangler_proxy_bulkhead_rejected_total", "Requests refused (503): their side's budget was "
+    "spent.", ["side"],
+)
 IN_FLIGHT = Gauge(
     "strangler_proxy_requests_in_flight", "Requests being answered.", multiprocess_mode="livesum",
 )
