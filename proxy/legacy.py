@@ -8,7 +8,9 @@ request can never be read by legacy as part of another (request smuggling, desyn
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 from collections.abc import Iterable, Iterator
 
 import urllib3
@@ -27,16 +29,31 @@ from proxy.schema import Timeouts
 from proxy.upstream import CHUNK, UpstreamError, UpstreamResponse
 
 _SPENT = "_strangler_spent"  # set on a connection that must not carry another request
+_IDLE_SINCE = "_strangler_idle_since"
+# Legacy (Node) closes a kept-alive connection after 5 s idle; one picked from the pool just
+# as it does so fails the request (502). Connections idle longer than this are reopened.
+IDLE_SECONDS = float(os.environ.get("PROXY_LEGACY_IDLE_SECONDS", 4.0))
 
 
 class _GuardedPool(HTTPConnectionPool):
-    """A pool that closes, instead of keeping, a connection marked as spent."""
+    """A pool that closes a connection marked as spent, or idle for too long."""
+
+    idle_seconds = IDLE_SECONDS
 
     def _put_conn(self, conn):  # type: ignore[no-untyped-def]
-        if conn is not None and getattr(conn, _SPENT, False):
-            conn.close()  # a closed connection reconnects when it is next taken
-            setattr(conn, _SPENT, False)
+        if conn is not None:
+            if getattr(conn, _SPENT, False):
+                conn.close()  # a closed connection reconnects when it is next taken
+                setattr(conn, _SPENT, False)
+            setattr(conn, _IDLE_SINCE, time.monotonic())
         super()._put_conn(conn)
+
+    def _get_conn(self, timeout=None):  # type: ignore[no-untyped-def]
+        conn = super()._get_conn(timeout)
+        idle_since = getattr(conn, _IDLE_SINCE, None)
+        if idle_since is not None and time.monotonic() - idle_since > self.idle_seconds:
+            conn.close()  # the upstream may be closing it right now: open a new one
+        return conn
 
 
 class _GuardedHTTPSPool(_GuardedPool, HTTPSConnectionPool):
