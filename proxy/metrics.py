@@ -43,6 +43,18 @@ RELOADS = Counter("strangler_proxy_route_reloads_total", "routes.yaml versions a
 RELOAD_FAILURES = Counter(
     "strangler_proxy_route_reload_failures_total", "routes.yaml versions rejected as invalid.",
 )
+PENDING_CONNECTIONS = Gauge(
+    "strangler_proxy_pending_connections", "Connections whose request is still arriving.",
+    multiprocess_mode="livesum",
+)
+CLIENT_TIMEOUTS = Counter(
+    "strangler_proxy_client_timeouts_total", "Clients cut for being slow: sending the request "
+    "head or body (408), or reading the response.", ["phase"],
+)
+CONNECTIONS_SHED = Counter(
+    "strangler_proxy_connections_shed_total", "Connections closed to make room: the oldest "
+    "pending (pending, memory) or idle kept-alive one.", ["reason"],
+)
 SIDE_IN_FLIGHT = Gauge(
     "strangler_proxy_side_in_flight", "Requests holding a slot of a side's bulkhead.", ["side"],
     multiprocess_mode="livesum",

@@ -32,38 +32,44 @@ def connect(port: int, timeout: float = 5.0) -> socket.socket:
 
 
 def read_response(sock: socket.socket, timeout: float = 5.0) -> RawResponse | None:
-    """Read one response (Content-Length or until close); None if nothing came in time."""
-    sock.settimeout(timeout)
-    data = b""
+    """Read one response and nothing after it; None if no whole head came in time.
+
+    The head is read byte by byte so that a following response (pipelining, an interim
+    ``100 Continue``) stays on the socket for the next call.
+    """
     deadline = time.monotonic() + timeout
-    while b"\r\n\r\n" not in data:
-        chunk = _recv(sock, deadline)
-        if not chunk:
+    data = b""
+    while not data.endswith(b"\r\n\r\n"):
+        byte = _recv(sock, deadline, 1)
+        if not byte:
             return None
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
+        data += byte
+    lines = data.decode("latin-1").split("\r\n")
     status = int(lines[0].split(" ", 2)[1])
     headers = {}
     for line in lines[1:]:
-        name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip()
-    length = headers.get("content-length")
-    while length is None or len(body) < int(length):
-        chunk = _recv(sock, deadline)
+        if line:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+    if status < 200 or status in (204, 304):
+        return RawResponse(status, headers)
+    length = int(headers["content-length"]) if "content-length" in headers else None
+    body = b""
+    while length is None or len(body) < length:
+        chunk = _recv(sock, deadline, 65536 if length is None else length - len(body))
         if not chunk:
             break
         body += chunk
-    return RawResponse(status, headers, body[: int(length)] if length else body)
+    return RawResponse(status, headers, body)
 
 
-def _recv(sock: socket.socket, deadline: float) -> bytes:
+def _recv(sock: socket.socket, deadline: float, size: int) -> bytes:
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         return b""
     sock.settimeout(remaining)
     try:
-        return sock.recv(65536)
+        return sock.recv(size)
     except (TimeoutError, ConnectionError):
         return b""
 
