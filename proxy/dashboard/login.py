@@ -27,6 +27,7 @@ from backend.database import db
 from proxy.dashboard import attempts
 from proxy.dashboard.accounts import authenticate
 from proxy.dashboard.models import DashboardUser
+from proxy.headers import client_address
 
 login_manager = LoginManager()
 View = TypeVar("View", bound=Callable[..., Any])
@@ -79,7 +80,7 @@ def login() -> Response | str | tuple[str, int]:
         return render_template("dashboard/login.html", next=request.args.get("next", ""))
     username = request.form.get("username", "").strip()[:100]
     password = request.form.get("password", "")
-    address = (request.remote_addr or "unknown")[:64]
+    address = (client_address(request.environ) or "unknown")[:64]
     limit, window = current_app.config["LOGIN_ATTEMPTS"], current_app.config["LOGIN_WINDOW"]
     form = {"next": request.form.get("next", ""), "username": username}
     if attempts.is_locked_out(username, address, limit=limit, window=window):
