@@ -41,10 +41,11 @@ def on_starting(server) -> None:
 
 
 def post_worker_init(worker) -> None:
-    """Start this worker's client pool and routes.yaml watcher (after fork, never before)."""
+    """Start this worker's client pool, routes.yaml watcher and health probes (after fork)."""
     runtime = getattr(worker.wsgi, "extensions", {}).get("strangler")  # only the proxy has one
     if runtime is not None:
         runtime.ensure_started()
+        runtime.probes.kick(worker.wsgi)
 
 
 def child_exit(server, worker) -> None:

@@ -2,7 +2,9 @@
 
 /health must answer at once even when legacy is SIGSTOPped or the database hangs: it reads
 the last results, and a result older than ``interval`` starts one refresh in the background
-(never two at a time). Only the very first call of a worker waits for a result.
+(never two at a time). A worker's first probe starts when the worker does (gunicorn's
+post_worker_init); a /health call that comes before any result waits for it at most
+FIRST_WAIT, then reports the checks as not probed yet.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from backend.database import db
 from proxy.schema import Timeouts
 from proxy.upstream import UpstreamError
 
-PROBE_TIMEOUTS = Timeouts(connect=0.5, read=2.0, pool=0.5)
+PROBE_TIMEOUTS = Timeouts(connect=0.5, read=1.0, pool=0.5)
+FIRST_WAIT = 1.0
 PROBE_ID = "strangler-health-probe"  # legacy logs it: the probe is told apart from traffic
 Result = dict[str, object]
 
@@ -33,19 +36,25 @@ class Probes:
         self.checked_at = 0.0
         self._lock = threading.Lock()
         self._refreshing = False
+        self._first = threading.Event()
 
     def current(self, app: Flask) -> dict[str, Result]:
         """Return the last results; refresh them in the background if they are stale."""
-        if not self.results:
-            self.refresh(app)
-        elif time.monotonic() - self.checked_at > self.interval:
-            with self._lock:
-                if self._refreshing:
-                    return self.results
-                self._refreshing = True
-            threading.Thread(target=self.refresh, args=(app,), name="health-probe",
-                             daemon=True).start()
+        if not self.results or time.monotonic() - self.checked_at > self.interval:
+            self.kick(app)
+        if not self.results and not self._first.wait(FIRST_WAIT):
+            waiting: Result = {"ok": False, "error": "not probed yet"}
+            return {"legacy": waiting, "database": waiting}
         return self.results
+
+    def kick(self, app: Flask) -> None:
+        """Start a refresh in the background unless one is running."""
+        with self._lock:
+            if self._refreshing:
+                return
+            self._refreshing = True
+        threading.Thread(target=self.refresh, args=(app,), name="health-probe",
+                         daemon=True).start()
 
     def refresh(self, app: Flask) -> None:
         """Probe legacy and the database now (timeouts bounded by PROBE_TIMEOUTS)."""
@@ -55,6 +64,7 @@ class Probes:
                 database = _database()
             self.results = {"legacy": legacy, "database": database}
             self.checked_at = time.monotonic()
+            self._first.set()
         finally:
             self._refreshing = False
 

@@ -82,7 +82,7 @@ def test_parity_store_failures_show_in_the_shadow_check(make_proxy) -> None:
 def test_health_answers_from_the_last_probe_while_a_refresh_hangs(make_proxy) -> None:
     app = make_proxy(ROUTES)
     client = app.test_client()
-    assert client.get("/health").status_code == 200  # the first call probes synchronously
+    assert client.get("/health").status_code == 200  # the first call waits for a first probe
     probes = app.extensions["strangler"].probes
     probes.interval = 0.0
     release, started, finished = threading.Event(), [], []
