@@ -6,7 +6,7 @@ STRANGLER := $(VENV)/bin/strangler
 SQLITE_DEFAULT := sqlite:///$(CURDIR)/instance/strangler.db
 API ?= http://127.0.0.1:8000/api
 
-.PHONY: setup migrate legacy proxy run test conformance bench bench-proxy bench-backend bench-shadow lint
+.PHONY: setup migrate legacy proxy run test conformance bench bench-proxy bench-backend bench-shadow lint hostile
 
 setup: $(VENV)/.installed legacy/node_modules/.installed node_modules/.installed
 	tools/ensure-chromium
@@ -58,3 +58,8 @@ bench-backend: setup
 
 bench-shadow: setup
 	$(PY) -m tests.performance.bench_shadow
+
+# Hostile clients and sick upstreams against real processes, one line per scenario
+# (docs/security.md); installs nginx with apt-get when missing (as root).
+hostile: setup
+	$(PY) -m tests.performance.hostile
