@@ -67,9 +67,14 @@ def operator_required(view: View) -> View:
 
 
 def _safe_next(target: str | None) -> str:
-    """Return ``target`` if it is a dashboard path on this host, else the overview."""
+    """Return ``target`` if it is a dashboard path on this host, else the overview.
+
+    Printable ASCII only: a CR/LF would split the Location header (a 500 before), a
+    backslash is read as a slash by browsers.
+    """
     prefix = current_app.config["DASHBOARD_PREFIX"]
-    if target and target.startswith(prefix + "/") and not target.startswith("//"):
+    if (target and target.startswith(prefix + "/") and not target.startswith("//")
+            and target.isascii() and target.isprintable() and "\\" not in target):
         return target
     return url_for("dashboard.overview")
 

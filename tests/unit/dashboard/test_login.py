@@ -85,7 +85,11 @@ def test_a_successful_login_clears_the_failures(make_app, login):
     assert login(client, "vera").status_code == 302
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/api/user"])
+@pytest.mark.parametrize("target", [
+    "https://evil.example/", "//evil.example/", "/api/user",
+    "/_strangler/\r\nSet-Cookie: a=b", "/_strangler/\n", "/_strangler/\\evil.example",
+    "/_strangler/caf\u00e9",
+])
 def test_the_next_parameter_never_leaves_the_dashboard(client, target):
     token = csrf_token(client)
     response = client.post("/_strangler/login", data={
