@@ -165,3 +165,38 @@ def test_short_bodies_are_logged_and_counted_as_client_errors(proxy: ServerProce
                      r'side="legacy",status_class="4xx"\} [1-9]', page)
     assert 'route="POST /api/articles",side="legacy",status_class="5xx"' not in page
     assert "Traceback" not in Path(proxy.log_path).read_text()
+
+
+HIDDEN = b"GET /api/SMUGGLED HTTP/1.1\r\nHost: legacy\r\n\r\n"
+FRAMINGS = {
+    # Front-end smuggling: framings a parser might read two ways. Refused, never forwarded.
+    "CL.TE": b"POST /api/articles HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n"
+             b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + HIDDEN,
+    "TE.CL": b"POST /api/articles HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+             b"Content-Length: 4\r\n\r\n5c\r\n" + HIDDEN + b"\r\n0\r\n\r\n",
+    "two lengths": b"POST /api/articles HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n"
+                   b"Content-Length: 45\r\n\r\n" + HIDDEN,
+    "TE obfuscated": b"POST /api/articles HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: xchunked\r\n"
+                     b"\r\n0\r\n\r\n" + HIDDEN,
+    "TE with a space before the colon": b"POST /api/articles HTTP/1.1\r\nHost: x\r\n"
+                                        b"Transfer-Encoding : chunked\r\n\r\n0\r\n\r\n" + HIDDEN,
+    "TE twice": b"POST /api/articles HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                b"Transfer-Encoding: identity\r\n\r\n0\r\n\r\n" + HIDDEN,
+    "chunk size with junk": b"POST /api/articles HTTP/1.1\r\nHost: x\r\n"
+                            b"Transfer-Encoding: chunked\r\n\r\n0x2d\r\n" + HIDDEN + b"0\r\n\r\n",
+    "bare LF line ends": b"POST /api/articles HTTP/1.1\nHost: x\nContent-Length: 0\n\n" + HIDDEN,
+    "obsolete line folding": b"POST /api/articles HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n"
+                             b" 45\r\n\r\n" + HIDDEN,
+}
+
+
+@pytest.mark.parametrize("framing", list(FRAMINGS))
+def test_ambiguous_framing_is_refused_and_hides_nothing(proxy: ServerProcess,
+                                                        legacy: ServerProcess,
+                                                        framing: str) -> None:
+    answer = rawhttp.send(proxy.port, FRAMINGS[framing], then="shut")
+    assert answer is None or 400 <= answer.status < 500 or answer.status == 501, answer
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(lambda i: victim(proxy, i), range(8)))
+    assert "/api/SMUGGLED" not in Path(legacy.log_path).read_text()
+    assert not unexplained(legacy, proxy)
