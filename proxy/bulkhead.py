@@ -5,8 +5,13 @@ own budget of the worker's threads; past it, requests for that side get a fast 5
 of waiting for a thread, so the other side, /health and /metrics keep theirs.
 
 ``PROXY_LEGACY_CONCURRENCY`` and ``PROXY_FLASK_CONCURRENCY`` set the budgets; the default is
-three quarters of the worker's threads (``GUNICORN_THREADS``, 16: 12 each), which leaves a
-quarter for the other side and the proxy's own pages whichever side is sick.
+half the worker's threads (``GUNICORN_THREADS``, 16: 8 each), which leaves the other half
+for the other side, the proxy's own pages and the fast 503s whichever side is sick. (Three
+quarters left too few threads: the over-budget requests queued for them, and a Flask
+route's p99 was ~120 ms with legacy stopped, against ~10-20 ms with half; make hostile,
+docs/security.md.) Eight requests
+in flight per worker and side is far more than a healthy legacy needs at the rates one
+Python worker can forward.
 """
 
 from __future__ import annotations
@@ -22,8 +27,8 @@ SIDES = ("legacy", "flask")
 
 
 def default_budget() -> int:
-    """Return three quarters of the worker's threads (at least 1)."""
-    return max(1, int(os.environ.get("GUNICORN_THREADS", 16)) * 3 // 4)
+    """Return half the worker's threads (at least 1)."""
+    return max(1, int(os.environ.get("GUNICORN_THREADS", 16)) // 2)
 
 
 class Bulkhead:

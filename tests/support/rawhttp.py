@@ -53,14 +53,42 @@ def read_response(sock: socket.socket, timeout: float = 5.0) -> RawResponse | No
             headers[name.strip().lower()] = value.strip()
     if status < 200 or status in (204, 304):
         return RawResponse(status, headers)
+    if "chunked" in headers.get("transfer-encoding", ""):
+        return RawResponse(status, headers, _chunked_body(sock, deadline))
     length = int(headers["content-length"]) if "content-length" in headers else None
+    return RawResponse(status, headers, _exactly(sock, deadline, length))
+
+
+def _exactly(sock: socket.socket, deadline: float, length: int | None) -> bytes:
+    """Read ``length`` bytes (None: until the connection closes)."""
     body = b""
     while length is None or len(body) < length:
         chunk = _recv(sock, deadline, 65536 if length is None else length - len(body))
         if not chunk:
             break
         body += chunk
-    return RawResponse(status, headers, body)
+    return body
+
+
+def _line(sock: socket.socket, deadline: float) -> bytes:
+    line = b""
+    while not line.endswith(b"\r\n"):
+        byte = _recv(sock, deadline, 1)
+        if not byte:
+            break
+        line += byte
+    return line
+
+
+def _chunked_body(sock: socket.socket, deadline: float) -> bytes:
+    """Read a chunked body up to its last chunk and trailers, and nothing after it."""
+    body = b""
+    while size := int(_line(sock, deadline).split(b";")[0].strip() or b"0", 16):
+        body += _exactly(sock, deadline, size)
+        _line(sock, deadline)
+    while _line(sock, deadline) not in (b"\r\n", b""):
+        pass
+    return body
 
 
 def _recv(sock: socket.socket, deadline: float, size: int) -> bytes:

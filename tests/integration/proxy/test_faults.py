@@ -40,7 +40,8 @@ def test_a_stopped_legacy_holds_only_its_own_budget(
     database = databases.create("sqlite")
     legacy = start_legacy(database)
     proxy = start_proxy(tags_on_flask(tmp_path), database, LEGACY_URL=legacy.url,
-                        WEB_CONCURRENCY="1", GUNICORN_THREADS="8")  # legacy budget: 6
+                        WEB_CONCURRENCY="1", GUNICORN_THREADS="8",
+                        PROXY_LEGACY_CONCURRENCY="6")
     assert legacy.proc is not None
     answers: list[int] = []
 

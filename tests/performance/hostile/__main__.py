@@ -48,8 +48,13 @@ class Stack:
         self.database = self.databases.create("sqlite")
         self.routes = workdir / "routes.yaml"
         text = (REPO_ROOT / "routes.yaml").read_text()
-        self.routes.write_text(text.replace("- route: GET /api/tags\n    serve: legacy",
-                                            "- route: GET /api/tags\n    serve: flask"))
+        text = text.replace("- route: GET /api/tags\n    serve: legacy",
+                            "- route: GET /api/tags\n    serve: flask")
+        self.routes.write_text(text)
+        self.shadowed_routes = workdir / "shadowed.yaml"
+        self.shadowed_routes.write_text(text.replace(
+            "- route: GET /api/articles\n    serve: legacy",
+            "- route: GET /api/articles\n    serve: legacy\n    shadow: flask"))
         self.baselines: dict[str, Probe] = {}
         self.legacy = legacy_process(self.database, workdir).start()
         checks.seed(self.legacy.url)
@@ -65,10 +70,17 @@ class Stack:
 
     def _proxy(self, **env: str) -> ServerProcess:
         metrics = Path(tempfile.mkdtemp(dir=self.workdir, prefix="metrics-"))
-        return proxy_process(self.routes, self.database, self.workdir, metrics,
-                             LEGACY_URL=self.legacy.url, WEB_CONCURRENCY=str(2 * (os.cpu_count()
-                                                                                   or 1)),
-                             GUNICORN_THREADS="16", **env).start(timeout=60)
+        settings = {"LEGACY_URL": self.legacy.url, "WEB_CONCURRENCY": str(2 * (os.cpu_count()
+                                                                                or 1)),
+                    "GUNICORN_THREADS": "16", **env}
+        database = settings.pop("DATABASE_URL", self.database)
+        routes = Path(settings.pop("ROUTES_FILE", self.routes))
+        return proxy_process(routes, database, self.workdir, metrics,
+                             **settings).start(timeout=60)
+
+    def extra_proxy(self, **env: str) -> ServerProcess:
+        """Start one more proxy with other settings (the caller stops it)."""
+        return self._proxy(**env)
 
     @property
     def topologies(self) -> dict[str, ServerProcess]:
@@ -133,6 +145,7 @@ def _ratio(stack: Stack, name: str, probe: Probe) -> str:
 
 
 def main() -> None:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("hostile: stopped"))  # clean up first
     nginx = require("nginx")["nginx"]
     load_before = os.getloadavg()
     lines: list[str] = []
