@@ -96,6 +96,9 @@ class ProxyMiddleware:
         try:
             if has_body(environ):
                 body = prefetched(request_chunks(environ["wsgi.input"], length, limit))
+            if not ex.enter(self.runtime.bulkheads[decision.side]):
+                return ex.error(503, f"{decision.side} is at its concurrency limit",
+                                kind="bulkhead")
             if decision.route is not None and decision.route.entry.shadow_side is not None:
                 shadow = self.runtime.shadowing.plan(environ, ex.rid, decision, target,
                                                      Sides(self.runtime, table))
@@ -104,8 +107,6 @@ class ProxyMiddleware:
                     shadow.before_control()  # dry-run writes only: the candidate runs first
         except ClientBodyError as error:
             return ex.error(error.status, str(error))
-        if not ex.enter(self.runtime.bulkheads[decision.side]):
-            return ex.error(503, f"{decision.side} is at its concurrency limit", kind="bulkhead")
         if decision.side == "flask":
             return self._flask(ex, decision, target, body, shadow)
         return self._legacy(ex, decision, target, body, table, shadow)

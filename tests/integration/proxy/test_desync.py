@@ -6,7 +6,6 @@ did not log (the issue's reproducer and its variants, on one worker and the defa
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +16,7 @@ import pytest
 
 from backend.database import REPO_ROOT
 from tests.support import rawhttp
+from tests.support.logs import proxy_log, unexplained
 from tests.support.processes import ServerProcess
 
 pytestmark = [pytest.mark.legacy]
@@ -103,33 +103,6 @@ def smuggle(port: int, **headers: str) -> rawhttp.RawResponse | None:
                                               SMUGGLING))
 
 
-def proxy_log(proxy: ServerProcess) -> list[dict]:
-    """The proxy's JSON access lines."""
-    return [json.loads(line) for line in Path(proxy.log_path).read_text().splitlines()
-            if line.startswith('{"request_id"')]
-
-
-def unexplained(legacy: ServerProcess, proxy: ServerProcess) -> list[str]:
-    """Legacy's log lines (morgan) that no request logged by the proxy accounts for.
-
-    Explained otherwise: the tests' own direct calls (``direct-*``), the proxy's health
-    probe, and the harness' readiness probe (``GET /api/tags`` without an id).
-    """
-    proxied = {line["request_id"] for line in proxy_log(proxy)}
-    lines = []
-    for line in Path(legacy.log_path).read_text().splitlines():
-        match = re.match(r"\S+ ([A-Z]+) (\S+) .* (\S+)$", line)
-        if match is None:
-            continue
-        method, url, rid = match.groups()
-        if rid in proxied or rid.startswith(("direct-", "strangler-health")):
-            continue
-        if (method, url, rid) == ("GET", "/api/tags", "-"):
-            continue
-        lines.append(line)
-    return lines
-
-
 @pytest.mark.parametrize("attack", list(ATTACKS))
 def test_an_attack_never_reaches_another_client(proxy: ServerProcess, legacy: ServerProcess,
                                                 attack: str) -> None:
@@ -150,7 +123,7 @@ def test_an_attack_never_reaches_another_client(proxy: ServerProcess, legacy: Se
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(lambda i: victim(proxy, i), range(24)))
     assert "/api/SMUGGLED" not in Path(legacy.log_path).read_text()
-    unknown = unexplained(legacy, proxy)
+    unknown = unexplained(legacy, [proxy])
     assert not unknown, f"legacy served requests the proxy never logged: {unknown[:5]}"
 
 
@@ -199,4 +172,4 @@ def test_ambiguous_framing_is_refused_and_hides_nothing(proxy: ServerProcess,
     with ThreadPoolExecutor(max_workers=4) as pool:
         list(pool.map(lambda i: victim(proxy, i), range(8)))
     assert "/api/SMUGGLED" not in Path(legacy.log_path).read_text()
-    assert not unexplained(legacy, proxy)
+    assert not unexplained(legacy, [proxy])

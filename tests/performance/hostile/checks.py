@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
@@ -15,7 +14,7 @@ from typing import Any
 import httpx
 
 from tests.integration.proxy.test_desync import ATTACKS, SMUGGLING, TEXT
-from tests.support import rawhttp
+from tests.support import logs, rawhttp
 from tests.support.processes import ServerProcess
 
 USERS = ("ann", "bob", "cyd", "dee")
@@ -52,27 +51,6 @@ def _victim(base_url: str, index: int) -> bool:
         return False
 
 
-def _unexplained(legacy: ServerProcess, proxies: list[ServerProcess]) -> int:
-    """Count legacy's log lines that no proxy logged (beyond direct calls and probes)."""
-    proxied = set()
-    for proxy in proxies:
-        for line in Path(proxy.log_path).read_text().splitlines():
-            if line.startswith('{"request_id"'):
-                proxied.add(json.loads(line)["request_id"])
-    count = 0
-    for line in Path(legacy.log_path).read_text().splitlines():
-        match = re.match(r"\S+ ([A-Z]+) (\S+) .* (\S+)$", line)
-        if match is None:
-            continue
-        method, url, rid = match.groups()
-        if rid in proxied or rid.startswith(("direct-", "strangler-health")):
-            continue
-        if (method, url, rid) == ("GET", "/api/tags", "-"):
-            continue  # the harness' own readiness probe of legacy
-        count += 1
-    return count
-
-
 def desync(stack: Any, name: str, front: ServerProcess) -> str:
     """Every smuggling variant, each followed by VICTIMS clients on other connections."""
     right = total = 0
@@ -85,7 +63,7 @@ def desync(stack: Any, name: str, front: ServerProcess) -> str:
             answers = list(pool.map(lambda i: _victim(front.url, i), range(VICTIMS)))
         right += sum(answers)
         total += len(answers)
-    unexplained = _unexplained(stack.legacy, [stack.plain, stack.behind])
+    unexplained = len(logs.unexplained(stack.legacy, [stack.plain, stack.behind]))
     smuggled = "/api/SMUGGLED" in Path(stack.legacy.log_path).read_text()
     verdict = "held" if right == total and not unexplained and not smuggled else "NOT HELD"
     return (f"desync [{name}]: {len(ATTACKS)} attacks (short bodies, aborts, cut and malformed "
