@@ -19,13 +19,15 @@ timeout). So a slow client costs a socket and its buffered bytes, never a thread
 - ``PROXY_CLIENT_SEND_TIMEOUT`` (30 s): a client that stops reading its response is cut.
 - Closing after ``Connection: close`` lingers in the event loop, not in a blocking call.
 
-TLS and HTTP/2 are nginx's job in front (deploy/nginx.conf); this worker refuses both.
+TLS and HTTP/2 are nginx's job in front (deploy/nginx.conf.template); this worker refuses
+both.
 """
 
 from __future__ import annotations
 
 import errno
 import json
+import math
 import selectors
 import socket
 import time
@@ -53,13 +55,14 @@ class IntakeWorker(ThreadWorker):
         self.pending: dict[TConn, None] = {}  # gathering a request, oldest first
         self.buffered = 0
         self.lingering: dict[socket.socket, float] = {}  # closing: socket -> deadline
+        self.next_deadline = math.inf  # no pending or lingering deadline comes before it
 
     @classmethod
     def check_config(cls, cfg: Any, log: Any) -> None:
         super().check_config(cfg, log)
         if cfg.is_ssl or "h2" in cfg.http_protocols:
             raise ConfigError("proxy.worker.IntakeWorker speaks plain HTTP/1.1: terminate TLS "
-                              "and HTTP/2 in nginx (deploy/nginx.conf)")
+                              "and HTTP/2 in nginx (deploy/nginx.conf.template)")
         IntakeLimits.from_environ()  # a bad setting stops the start, naming it
 
     # Connections arrive, or come back from keep-alive: gather their next request.
@@ -89,10 +92,11 @@ class IntakeWorker(ThreadWorker):
         if verdict is Verdict.READY:
             self._hand_over(conn)
             return
+        self._shed(self.limits.max_pending - 1)
         self.pending[conn] = None
         self.buffered += conn.intake.received
+        self.next_deadline = min(self.next_deadline, conn.intake.deadline)
         self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._readable, conn))
-        self._shed(self.limits.max_pending - 1)
         metrics.PENDING_CONNECTIONS.set(len(self.pending))
 
     def _readable(self, conn: TConn, sock: socket.socket) -> None:
@@ -141,6 +145,8 @@ class IntakeWorker(ThreadWorker):
     def murder_keepalived(self, force: bool = False) -> None:
         super().murder_keepalived(force)
         now = time.monotonic()
+        if now < self.next_deadline and not force:
+            return
         for conn in [c for c in self.pending if force or c.intake.deadline <= now]:
             self._stop_gathering(conn)
             if force or not conn.intake.received:
@@ -153,11 +159,11 @@ class IntakeWorker(ThreadWorker):
         for sock, deadline in list(self.lingering.items()):
             if force or deadline <= now:
                 self._end_linger(sock)
+        self.next_deadline = min([c.intake.deadline for c in self.pending]
+                                 + list(self.lingering.values()), default=math.inf)
 
     def wait_for_and_dispatch_events(self, timeout: float) -> None:
-        soonest = min((c.intake.deadline for c in self.pending), default=None)
-        if soonest is not None:
-            timeout = max(0.0, min(timeout, soonest - time.monotonic()))
+        timeout = max(0.0, min(timeout, self.next_deadline - time.monotonic()))
         super().wait_for_and_dispatch_events(timeout)
 
     def _make_room(self) -> None:
@@ -241,6 +247,7 @@ class IntakeWorker(ThreadWorker):
             self._close(conn)
             return
         self.lingering[sock] = time.monotonic() + LINGER_SECONDS
+        self.next_deadline = min(self.next_deadline, self.lingering[sock])
         self.poller.register(sock, selectors.EVENT_READ, self._drain)
 
     def _drain(self, sock: socket.socket) -> None:

@@ -119,3 +119,32 @@ def test_a_chunked_body_over_the_limit_is_413(proxy: ServerProcess) -> None:
                      + b"%x\r\n" % (16 * 1024 * 1024))
         answer = rawhttp.read_response(sock)
     assert answer is not None and answer.status == 413
+
+
+def test_past_the_pending_limit_the_oldest_slow_connection_goes(
+        start_proxy, upstream: Upstream, sqlite_database: str, tmp_path: Path) -> None:
+    routes = tmp_path / "routes.yaml"
+    routes.write_text(ROUTES)
+    proxy = start_proxy(routes, sqlite_database, LEGACY_URL=upstream.url, WEB_CONCURRENCY="1",
+                        PROXY_MAX_PENDING_CONNECTIONS="5", PROXY_CLIENT_HEADER_TIMEOUT="30")
+    sockets = []
+    try:
+        for _ in range(10):
+            sock = rawhttp.connect(proxy.port)
+            sock.sendall(b"GET /api/echo HTTP/1.1\r\nHost: x\r\n")
+            sockets.append(sock)
+            time.sleep(0.05)  # an order the worker sees
+        assert httpx.get(proxy.url + "/api/echo", timeout=10).status_code == 200
+        closed = []
+        for sock in sockets:
+            sock.settimeout(0.5)
+            try:
+                closed.append(sock.recv(1) == b"")
+            except TimeoutError:
+                closed.append(False)  # still held, as it should be while it is not oldest
+        assert closed[:5] == [True] * 5 and closed[-4:] == [False] * 4
+        assert 'strangler_proxy_connections_shed_total{reason="pending"}' in httpx.get(
+            proxy.url + "/metrics").text
+    finally:
+        for sock in sockets:
+            sock.close()
