@@ -201,9 +201,9 @@ class IntakeWorker(ThreadWorker):
         head = (f"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\n"
                 f"Content-Length: {len(body)}\r\nX-Request-ID: {rid}\r\nConnection: close\r\n"
                 f"\r\n")
-        self._send_quietly(conn.sock, head.encode() + body)
         log_event(kind, request_id=rid, status=status, peer=_peer(conn),
                   request=conn.intake.request_line, received=conn.intake.received)
+        self._send_quietly(conn.sock, head.encode() + body)
         self._close(conn)
 
     @staticmethod

@@ -19,6 +19,16 @@ def proxy_log(proxy: ServerProcess) -> list[dict]:
             if line.startswith('{"request_id"')]
 
 
+def logged(proxy: ServerProcess, request_id: str) -> list[dict]:
+    """Return the proxy's lines for ``request_id``, waiting up to five seconds for one."""
+    for _ in range(50):
+        lines = [line for line in proxy_log(proxy) if line["request_id"] == request_id]
+        if lines:
+            return lines
+        time.sleep(0.1)
+    return []
+
+
 def unexplained(legacy: ServerProcess, proxies: list[ServerProcess]) -> list[str]:
     """Return legacy's log lines (morgan) that no request logged by ``proxies`` accounts for.
 

@@ -16,7 +16,7 @@ import pytest
 
 from backend.database import REPO_ROOT
 from tests.support import rawhttp
-from tests.support.logs import proxy_log, unexplained
+from tests.support.logs import logged, unexplained
 from tests.support.processes import ServerProcess
 
 pytestmark = [pytest.mark.legacy]
@@ -132,7 +132,7 @@ def test_short_bodies_are_logged_and_counted_as_client_errors(proxy: ServerProce
     answer = rawhttp.send(proxy.port, data, then=then)
     assert answer is not None and answer.status == 400
     rid = answer.json()["requestId"]
-    assert [line["status"] for line in proxy_log(proxy) if line["request_id"] == rid] == [400]
+    assert [line["status"] for line in logged(proxy, rid)] == [400]
     page = httpx.get(proxy.url + "/metrics").text
     assert re.search(r'strangler_proxy_requests_total\{method="POST",route="POST /api/articles",'
                      r'side="legacy",status_class="4xx"\} [1-9]', page)
