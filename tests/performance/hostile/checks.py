@@ -192,7 +192,8 @@ def default_secret(stack: Any) -> str:
         stack.extra_proxy(**env)
         refused = "started"
     except RuntimeError as error:
-        said = next((line for line in str(error).splitlines() if "InsecureSecrets" in line), "")
+        said = next((line for line in str(error).splitlines() if "InsecureSecrets: " in line),
+                    "")
         refused = "refused to start (" + said.split("InsecureSecrets: ")[-1].split(":")[0] + ")"
     started = stack.extra_proxy(**env, STRANGLER_ENV="development")
     started.stop()
