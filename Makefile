@@ -6,7 +6,7 @@ STRANGLER := $(VENV)/bin/strangler
 SQLITE_DEFAULT := sqlite:///$(CURDIR)/instance/strangler.db
 API ?= http://127.0.0.1:8000/api
 
-.PHONY: setup migrate legacy proxy run test monitoring conformance bench bench-proxy bench-backend bench-shadow lint deploy-test
+.PHONY: setup migrate legacy proxy run test monitoring conformance bench bench-proxy bench-backend bench-shadow lint deploy-test hostile
 
 setup: $(VENV)/.installed legacy/node_modules/.installed node_modules/.installed
 	tools/ensure-chromium
@@ -72,3 +72,8 @@ deploy-test: setup $(VENV)/.deploy-installed
 $(VENV)/.deploy-installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[deploy]'
 	touch $@
+
+# Hostile clients and sick upstreams against real processes, one line per scenario
+# (docs/security.md); installs nginx with apt-get when missing (as root).
+hostile: setup
+	$(PY) -m tests.performance.hostile

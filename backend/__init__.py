@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 
 from backend.database import database_url, db
+from backend.jwt_secret import DEV_JWT_SECRET
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -15,7 +16,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config.from_mapping(
         SQLALCHEMY_DATABASE_URI=database_url(),
-        JWT_SECRET=os.environ.get("JWT_SECRET", "dev-only-secret"),
+        JWT_SECRET=os.environ.get("JWT_SECRET") or DEV_JWT_SECRET,
         JWT_TTL_SECONDS=int(os.environ.get("JWT_TTL_SECONDS", "2592000")),
         STRANGLER_DRY_RUN_SECRET=os.environ.get("STRANGLER_DRY_RUN_SECRET"),
     )

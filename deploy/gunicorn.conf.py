@@ -1,8 +1,11 @@
 """gunicorn settings for the proxy: ``gunicorn -c deploy/gunicorn.conf.py 'proxy.wsgi:app'``.
 
 Environment: PORT (8000), WEB_CONCURRENCY (workers, default 2 x cores), GUNICORN_WORKER_CLASS
-(gthread; gevent also works), GUNICORN_THREADS (gthread only, default 16),
-PROMETHEUS_MULTIPROC_DIR (default: a fresh temporary directory).
+(default proxy.worker.IntakeWorker: gthread whose event loop reads each request whole, under
+deadlines, before a thread sees it; gthread and gevent also work, but then only nginx in front
+protects the threads from slow clients), GUNICORN_THREADS (default 16),
+PROMETHEUS_MULTIPROC_DIR (default: a fresh temporary directory). The intake's own settings
+(PROXY_CLIENT_HEADER_TIMEOUT, ...) are described in proxy/worker.py and docs/security.md.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import tempfile
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1)))
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "proxy.worker.IntakeWorker")
 threads = int(os.environ.get("GUNICORN_THREADS", 16))
 worker_connections = 1000
 keepalive = 30
@@ -38,10 +41,11 @@ def on_starting(server) -> None:
 
 
 def post_worker_init(worker) -> None:
-    """Start this worker's client pool and routes.yaml watcher (after fork, never before)."""
+    """Start this worker's client pool, routes.yaml watcher and health probes (after fork)."""
     runtime = getattr(worker.wsgi, "extensions", {}).get("strangler")  # only the proxy has one
     if runtime is not None:
         runtime.ensure_started()
+        runtime.probes.kick(worker.wsgi)
 
 
 def child_exit(server, worker) -> None:

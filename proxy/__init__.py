@@ -21,6 +21,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         MAX_BODY_BYTES=int(os.environ.get("PROXY_MAX_BODY_BYTES", 10 * 1024 * 1024)),
         HTTP_CLIENT=os.environ.get("PROXY_HTTP_CLIENT", "urllib3"),
         LEGACY_POOL_SIZE=int(os.environ.get("PROXY_LEGACY_POOL_SIZE", 32)),
+        LEGACY_CONCURRENCY=os.environ.get("PROXY_LEGACY_CONCURRENCY"),
+        FLASK_CONCURRENCY=os.environ.get("PROXY_FLASK_CONCURRENCY"),
         RELOAD_INTERVAL=0.2,
         BACKEND_APP=None,
     )

@@ -1,17 +1,38 @@
-"""Bodies streamed through the proxy, chunk by chunk, never held whole."""
+"""Bodies streamed through the proxy, chunk by chunk, never held whole.
+
+A request body that cannot be read whole (shorter than its Content-Length, a chunked body
+cut off or malformed, over the proxy's limit) is the client's error: ``ClientBodyError``
+carries the status the client gets, and no upstream connection that carried part of it is
+ever used again.
+"""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
-
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from proxy.upstream import CHUNK
 
 
-class BodyTooLarge(RequestEntityTooLarge):
-    """The request body is over the proxy's limit (413; Flask answers it as such too)."""
+class ClientBodyError(Exception):
+    """The client's request body could not be read whole (400 unless a subclass says)."""
+
+    status = 400
+
+
+class ShortBody(ClientBodyError):
+    """The body ended before its Content-Length, or before its last chunk."""
+
+
+class UnreadableBody(ClientBodyError):
+    """Reading the body failed: malformed chunked encoding, or the client went away."""
+
+
+class BodyTooLarge(ClientBodyError):
+    """The request body is over the proxy's limit."""
+
+    status = 413
 
 
 def declared_length(environ: dict[str, Any]) -> int | None:
@@ -19,10 +40,9 @@ def declared_length(environ: dict[str, Any]) -> int | None:
     value = environ.get("CONTENT_LENGTH", "")
     if not value:
         return None
-    length = int(value)
-    if length < 0:
-        raise ValueError("negative Content-Length")
-    return length
+    if not value.isdigit():
+        raise ValueError(f"malformed Content-Length {value!r}")
+    return int(value)
 
 
 def has_body(environ: dict[str, Any]) -> bool:
@@ -33,12 +53,22 @@ def has_body(environ: dict[str, Any]) -> bool:
 
 
 def request_chunks(stream: Any, length: int | None, limit: int) -> Iterator[bytes]:
-    """Yield the request body from ``wsgi.input``; raise BodyTooLarge past ``limit`` bytes."""
+    """Yield the request body from ``wsgi.input``, whole or not at all.
+
+    Raise BodyTooLarge past ``limit`` bytes, ShortBody when the stream ends before
+    ``length`` bytes, UnreadableBody when reading fails (the server's parser refused a chunk,
+    or the socket failed).
+    """
     remaining = length if length is not None else limit + 1
     seen = 0
     while remaining > 0:
-        chunk = stream.read(min(CHUNK, remaining))
+        try:
+            chunk = stream.read(min(CHUNK, remaining))
+        except Exception as error:  # the server's body parser or socket: the client's doing
+            raise UnreadableBody(f"request body unreadable ({type(error).__name__})") from None
         if not chunk:
+            if length is not None:
+                raise ShortBody(f"request body ended after {seen} of {length} bytes")
             return
         seen += len(chunk)
         if seen > limit:
@@ -48,16 +78,40 @@ def request_chunks(stream: Any, length: int | None, limit: int) -> Iterator[byte
         yield chunk
 
 
+def prefetched(chunks: Iterator[bytes], size: int = CHUNK) -> Iterator[bytes]:
+    """Read the first ``size`` bytes now: a small body fails here, before any upstream sees it.
+
+    Raises what ``chunks`` raises (ClientBodyError); the rest streams as before.
+    """
+    head: list[bytes] = []
+    read = 0
+    for chunk in chunks:
+        head.append(chunk)
+        read += len(chunk)
+        if read >= size:
+            break
+    return itertools.chain(head, chunks)
+
+
 class LimitedInput:
-    """A ``wsgi.input`` for the in-process backend that stops at the proxy's limit."""
+    """A ``wsgi.input`` for the in-process backend; it remembers a ClientBodyError it raised.
+
+    The backend may catch the error and answer in its own way; the proxy answers the client
+    with ``error`` instead (proxy.dispatch).
+    """
 
     def __init__(self, chunks: Iterator[bytes]) -> None:
         self._chunks = chunks
         self._buffer = b""
+        self.error: ClientBodyError | None = None
 
     def read(self, size: int = -1) -> bytes:
         while size < 0 or len(self._buffer) < size:
-            chunk = next(self._chunks, b"")
+            try:
+                chunk = next(self._chunks, b"")
+            except ClientBodyError as error:
+                self.error = error
+                raise
             if not chunk:
                 break
             self._buffer += chunk

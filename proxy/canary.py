@@ -8,6 +8,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from proxy.headers import client_address
 from proxy.schema import Side, Weights
 
 _SUBJECT_CLAIMS = ("sub", "id", "user_id", "userId", "username", "email")
@@ -40,7 +41,7 @@ def identity(environ: Mapping[str, Any]) -> str:
     subject = token_subject(environ.get("HTTP_AUTHORIZATION", ""))
     if subject is not None:
         return "user:" + subject
-    return "addr:" + str(environ.get("REMOTE_ADDR", ""))
+    return "addr:" + client_address(environ)
 
 
 def bucket(who: str) -> int:

@@ -16,7 +16,16 @@ from urllib.parse import unquote, urlsplit
 
 from proxy import metrics
 from proxy.access_log import log_request
-from proxy.body import BodyTooLarge, ObservedBody, declared_length, has_body, request_chunks
+from proxy.body import (
+    ClientBodyError,
+    LimitedInput,
+    ObservedBody,
+    declared_length,
+    has_body,
+    prefetched,
+    request_chunks,
+)
+from proxy.bulkhead import Bulkhead
 from proxy.flask_side import call_backend
 from proxy.headers import downstream_headers, request_id, upstream_headers
 from proxy.mirror_sides import Sides
@@ -28,7 +37,7 @@ from proxy.upstream import UpstreamError
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
-OWN_PATHS = ("/health", "/metrics")
+OWN_PATHS = ("/health", "/health/live", "/health/ready", "/metrics")
 
 
 def raw_path(environ: dict[str, Any]) -> str:
@@ -80,16 +89,24 @@ class ProxyMiddleware:
         limit = self.runtime.max_body_bytes
         if length is not None and length > limit:
             return ex.error(413, f"request body over {limit} bytes")
-        body = request_chunks(environ["wsgi.input"], length, limit) if has_body(environ) else None
         query = environ.get("QUERY_STRING")
         target = decision.path + ("?" + query if query else "")
+        body = None
         shadow = None
-        if decision.route is not None and decision.route.entry.shadow_side is not None:
-            shadow = self.runtime.shadowing.plan(environ, ex.rid, decision, target,
-                                                 Sides(self.runtime, table))
-            if shadow is not None:
-                body = shadow.request_body(body)
-                shadow.before_control()  # dry-run writes only: the candidate runs first
+        try:
+            if has_body(environ):
+                body = prefetched(request_chunks(environ["wsgi.input"], length, limit))
+            if not ex.enter(self.runtime.bulkheads[decision.side]):
+                return ex.error(503, f"{decision.side} is at its concurrency limit",
+                                kind="bulkhead")
+            if decision.route is not None and decision.route.entry.shadow_side is not None:
+                shadow = self.runtime.shadowing.plan(environ, ex.rid, decision, target,
+                                                     Sides(self.runtime, table))
+                if shadow is not None:
+                    body = shadow.request_body(body)
+                    shadow.before_control()  # dry-run writes only: the candidate runs first
+        except ClientBodyError as error:
+            return ex.error(error.status, str(error))
         if decision.side == "flask":
             return self._flask(ex, decision, target, body, shadow)
         return self._legacy(ex, decision, target, body, table, shadow)
@@ -105,8 +122,8 @@ class ProxyMiddleware:
                 self.runtime.legacy_url(table), ex.environ["REQUEST_METHOD"], target, headers,
                 body, table.config.legacy.timeouts,
             )
-        except BodyTooLarge as error:
-            return ex.error(413, str(error))
+        except ClientBodyError as error:  # the connection that carried part of it is closed
+            return ex.error(error.status, str(error))
         except UpstreamError as error:
             metrics.UPSTREAM_ERRORS.labels("legacy", error.kind).inc()
             ex.upstream_seconds = time.perf_counter() - started
@@ -132,20 +149,30 @@ class ProxyMiddleware:
         environ["PATH_INFO"] = unquote(decision.path).encode().decode("latin-1")
         environ["RAW_URI"] = environ["REQUEST_URI"] = target
         started = time.perf_counter()
-        head: list[tuple[str, str]] = []
+        head: list[Any] = []
 
         def start_response(
             status: str, headers: list[tuple[str, str]], exc_info: Any = None
         ) -> Any:
             ex.upstream_seconds = time.perf_counter() - started
-            ex.status = int(status.split(" ", 1)[0])
-            head[:] = headers
-            return ex.start_response(status, downstream_headers(headers, ex.rid), exc_info)
+            head[:] = [status, headers]
+            return lambda data: None  # Flask never uses the write callable
 
-        chunks = call_backend(self.runtime.backend_app, environ, ex.rid, body, start_response)
-        close, finish = getattr(chunks, "close", lambda: None), ex.finish_stream
+        try:
+            chunks = call_backend(self.runtime.backend_app, environ, ex.rid, body, start_response)
+        except ClientBodyError as error:  # a backend that lets exceptions propagate
+            return ex.error(error.status, str(error))
+        close = getattr(chunks, "close", lambda: None)
+        failed: LimitedInput = environ["wsgi.input"]
+        if failed.error is not None:  # the backend met a body the client did not send whole
+            close()
+            return ex.error(failed.error.status, str(failed.error))
+        status, headers = head
+        ex.status = int(status.split(" ", 1)[0])
+        ex.start_response(status, downstream_headers(headers, ex.rid))
+        finish = ex.finish_stream
         if shadow is not None:
-            chunks, finish = shadow.observe(ex.status, head, chunks, finish, started)
+            chunks, finish = shadow.observe(ex.status, headers, chunks, finish, started)
         return ObservedBody(chunks, close, finish)
 
 
@@ -161,12 +188,22 @@ class Exchange:
         self.upstream_seconds: float | None = None
         self.status = 0
         self._done = False
+        self._bulkhead: Bulkhead | None = None
+
+    def enter(self, bulkhead: Bulkhead) -> bool:
+        """Take a slot of the serving side's budget, held until the request is recorded."""
+        if not bulkhead.enter():
+            return False
+        self._bulkhead = bulkhead
+        return True
 
     def error(self, status: int, message: str, *, kind: str = "") -> list[bytes]:
         """Answer with the one JSON error shape; it carries the request id."""
         body = json.dumps({"errors": {"proxy": [message]}, "requestId": self.rid}).encode()
         headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
                    ("X-Request-ID", self.rid), ("Via", "1.1 strangler")]
+        if status == 503:
+            headers.append(("Retry-After", "1"))
         self.start_response(f"{status} {HTTPStatus(status).phrase}", headers)
         self.status = status
         self.finish(None, status, kind)
@@ -180,6 +217,8 @@ class Exchange:
         if self._done:
             return
         self._done = True
+        if self._bulkhead is not None:
+            self._bulkhead.leave()
         metrics.IN_FLIGHT.dec()
         total = time.perf_counter() - self.started
         decision = self.decision

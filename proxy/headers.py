@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import os
 import re
 import uuid
 from collections.abc import Iterable, Mapping
@@ -18,6 +20,29 @@ FORWARDED = frozenset({"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host
 REPLACED_BY_SERVER = frozenset({"date", "server"})
 VIA = "1.1 strangler"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:@/+=-]{1,128}$")
+
+
+def _trusted(peer: str, allowed: str) -> bool:
+    """Return whether ``peer`` is one of the FORWARDED_ALLOW_IPS addresses ("*": any)."""
+    entries = {entry.strip() for entry in allowed.split(",") if entry.strip()}
+    return "*" in entries or peer in entries
+
+
+def client_address(environ: Mapping[str, Any]) -> str:
+    """Return the client's address: the peer's, or X-Real-IP when the peer is trusted.
+
+    Behind nginx (deploy/nginx.conf.template) every peer is nginx, which sets X-Real-IP to
+    the real client; the proxy believes it only from peers in FORWARDED_ALLOW_IPS (the same
+    setting gunicorn trusts X-Forwarded-Proto from). From anyone else it is dropped.
+    """
+    peer = str(environ.get("REMOTE_ADDR", ""))
+    real = str(environ.get("HTTP_X_REAL_IP", "")).strip()
+    if not real or not _trusted(peer, os.environ.get("FORWARDED_ALLOW_IPS", "")):
+        return peer
+    try:
+        return str(ipaddress.ip_address(real))
+    except ValueError:
+        return peer
 
 
 def request_id(environ: Mapping[str, Any]) -> str:
@@ -52,7 +77,7 @@ def upstream_headers(environ: Mapping[str, Any], rid: str) -> dict[str, str]:
     if environ.get("CONTENT_LENGTH"):
         headers["content-length"] = environ["CONTENT_LENGTH"]
     headers["via"] = f"{headers['via']}, {VIA}" if "via" in headers else VIA
-    headers["x-forwarded-for"] = environ.get("REMOTE_ADDR", "")
+    headers["x-forwarded-for"] = client_address(environ)
     headers["x-forwarded-proto"] = environ.get("wsgi.url_scheme", "http")
     headers["x-forwarded-host"] = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
     headers["x-request-id"] = rid

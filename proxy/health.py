@@ -1,43 +1,28 @@
-"""/health (process, legacy, database, route table) and /metrics."""
+"""Liveness (/health/live), readiness (/health/ready, /health) and /metrics.
+
+- **Live**: the worker answers HTTP. Nothing else is looked at; a load balancer or an
+  orchestrator that sees it fail should restart the process.
+- **Ready**: this instance can serve traffic: it holds a valid route table and, when any
+  route (or the default) is served by legacy, legacy answers it. 200 when ready, 503 when
+  not; a load balancer sends traffic only to ready instances. The database and the shadow
+  machinery are reported (``checks.database``, ``checks.shadow``, and ``status`` is
+  "degraded" when one fails) but do not decide readiness: every instance shares the same
+  database, so dropping this one would not help, and routes legacy serves may still work.
+
+Legacy and the database are probed in the background (proxy.probes): these pages answer at
+once from results at most a second old, whatever state the dependencies are in.
+"""
 
 from __future__ import annotations
 
 import os
 
-import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, jsonify
 
-from backend.database import db
 from proxy import metrics
 from proxy.runtime import ProxyRuntime
-from proxy.schema import Timeouts
-from proxy.upstream import UpstreamError
 
 bp = Blueprint("health", __name__)
-PROBE_TIMEOUTS = Timeouts(connect=0.5, read=2.0, pool=0.5)
-
-
-def _legacy(runtime: ProxyRuntime) -> dict[str, object]:
-    try:
-        url = runtime.legacy_url(runtime.source.table)
-    except ValueError as error:
-        return {"ok": False, "error": str(error)}
-    try:
-        response = runtime.client.send(url, "GET", "/", {}, None, PROBE_TIMEOUTS)
-    except UpstreamError as error:
-        return {"ok": False, "url": url, "error": error.kind}
-    response.close()
-    return {"ok": True, "url": url, "status": response.status}
-
-
-def _database() -> dict[str, object]:
-    try:
-        db.session.execute(sa.text("SELECT 1"))
-    except sa.exc.SQLAlchemyError as error:
-        return {"ok": False, "error": type(error).__name__}
-    finally:
-        db.session.remove()
-    return {"ok": True, "dialect": db.engine.dialect.name}
 
 
 def _routes(runtime: ProxyRuntime) -> dict[str, object]:
@@ -55,20 +40,31 @@ def _routes(runtime: ProxyRuntime) -> dict[str, object]:
     }
 
 
+@bp.get("/health/live")
+def live() -> Response:
+    """Report that this worker answers (liveness)."""
+    return jsonify(status="ok", pid=os.getpid())
+
+
 @bp.get("/health")
-def health() -> tuple[Response, int]:
-    """Report whether this worker, legacy, the database and the route table are sound."""
+@bp.get("/health/ready")
+def ready() -> tuple[Response, int]:
+    """Report whether this instance can serve traffic (readiness), with every check."""
     runtime: ProxyRuntime = current_app.extensions["strangler"]
     runtime.ensure_started()
+    probed = runtime.probes.current(current_app._get_current_object())  # type: ignore[attr-defined]
     checks = {
         "process": {"ok": True, "pid": os.getpid()},
-        "legacy": _legacy(runtime),
-        "database": _database(),
         "routes": _routes(runtime),
+        **probed,
         "shadow": runtime.shadowing.status(),
     }
-    ok = all(check["ok"] for check in checks.values())
-    return jsonify(status="ok" if ok else "degraded", checks=checks), 200 if ok else 503
+    loaded = runtime.source.current
+    needs_legacy = loaded is not None and loaded.table.uses_legacy
+    serving = checks["routes"]["ok"] and (checks["legacy"]["ok"] or not needs_legacy)
+    healthy = all(check["ok"] for check in checks.values())
+    status = "ok" if healthy else "degraded" if serving else "unavailable"
+    return jsonify(status=status, ready=serving, checks=checks), 200 if serving else 503
 
 
 @bp.get("/metrics")

@@ -1,11 +1,20 @@
-"""The pooled urllib3 client to legacy: one per worker, created after fork."""
+"""The pooled urllib3 client to legacy: one per worker, created after fork.
+
+A pooled connection is reused only when the request went out whole and its response was
+read to the end: anything else (a body that failed or stopped early, a response left
+unread, an upstream that answered before the body was sent) closes it, so bytes of one
+request can never be read by legacy as part of another (request smuggling, desync).
+"""
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 from collections.abc import Iterable, Iterator
 
 import urllib3
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import (
     ConnectTimeoutError,
     EmptyPoolError,
@@ -13,10 +22,60 @@ from urllib3.exceptions import (
     NewConnectionError,
     ReadTimeoutError,
 )
-from urllib3.util import SKIP_HEADER
+from urllib3.util import SKIP_HEADER, parse_url
 
+from proxy.body import ShortBody
 from proxy.schema import Timeouts
 from proxy.upstream import CHUNK, UpstreamError, UpstreamResponse
+
+_SPENT = "_strangler_spent"  # set on a connection that must not carry another request
+_IDLE_SINCE = "_strangler_idle_since"
+# Legacy (Node) closes a kept-alive connection after 5 s idle; one picked from the pool just
+# as it does so fails the request (502). Connections idle longer than this are reopened.
+IDLE_SECONDS = float(os.environ.get("PROXY_LEGACY_IDLE_SECONDS", 4.0))
+
+
+class _GuardedPool(HTTPConnectionPool):
+    """A pool that closes a connection marked as spent, or idle for too long."""
+
+    idle_seconds = IDLE_SECONDS
+
+    def _put_conn(self, conn):  # type: ignore[no-untyped-def]
+        if conn is not None:
+            if getattr(conn, _SPENT, False):
+                conn.close()  # a closed connection reconnects when it is next taken
+                setattr(conn, _SPENT, False)
+            setattr(conn, _IDLE_SINCE, time.monotonic())
+        super()._put_conn(conn)
+
+    def _get_conn(self, timeout=None):  # type: ignore[no-untyped-def]
+        conn = super()._get_conn(timeout)
+        idle_since = getattr(conn, _IDLE_SINCE, None)
+        if idle_since is not None and time.monotonic() - idle_since > self.idle_seconds:
+            conn.close()  # the upstream may be closing it right now: open a new one
+        return conn
+
+
+class _GuardedHTTPSPool(_GuardedPool, HTTPSConnectionPool):
+    """The same over TLS."""
+
+
+class SentBody:
+    """A request body that knows whether it was sent whole (every chunk, the declared length)."""
+
+    def __init__(self, chunks: Iterable[bytes], length: int | None) -> None:
+        self._chunks = chunks
+        self._length = length
+        self.whole = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        sent = 0
+        for chunk in self._chunks:
+            sent += len(chunk)
+            yield chunk
+        if self._length is not None and sent != self._length:
+            raise ShortBody(f"request body ended after {sent} of {self._length} bytes")
+        self.whole = True
 
 
 class Urllib3LegacyClient:
@@ -31,9 +90,7 @@ class Urllib3LegacyClient:
         pool = self._pools.get(base_url)
         if pool is None:
             with self._lock:
-                pool = self._pools.get(base_url) or urllib3.connection_from_url(
-                    base_url, maxsize=self.maxsize, block=True, retries=False
-                )
+                pool = self._pools.get(base_url) or _new_pool(base_url, self.maxsize)
                 self._pools[base_url] = pool
         return pool
 
@@ -48,9 +105,11 @@ class Urllib3LegacyClient:
     ) -> _Urllib3Response:
         headers.setdefault("user-agent", SKIP_HEADER)
         headers.setdefault("accept-encoding", SKIP_HEADER)
+        length = headers.get("content-length")
+        sent = None if body is None else SentBody(body, int(length) if length else None)
         try:
             response = self._pool(base_url).urlopen(
-                method, target, body=body, headers=headers, retries=False, redirect=False,
+                method, target, body=sent, headers=headers, retries=False, redirect=False,
                 assert_same_host=False, preload_content=False, decode_content=False,
                 timeout=urllib3.Timeout(connect=timeouts.connect, read=timeouts.read),
                 pool_timeout=timeouts.pool, release_conn=False,
@@ -64,7 +123,17 @@ class Urllib3LegacyClient:
             raise UpstreamError("pool", str(error)) from None
         except (HTTPError, OSError) as error:
             raise UpstreamError("protocol", str(error)) from None
+        if sent is not None and not sent.whole and response.connection is not None:
+            # urllib3 reads a response that came before the body was all sent (a broken
+            # pipe): that response is answered, but the connection carries no other request.
+            setattr(response.connection, _SPENT, True)
         return _Urllib3Response(response)
+
+
+def _new_pool(base_url: str, maxsize: int) -> HTTPConnectionPool:
+    url = parse_url(base_url)
+    pool_class = _GuardedHTTPSPool if url.scheme == "https" else _GuardedPool
+    return pool_class(url.host, url.port, maxsize=maxsize, block=True, retries=False)
 
 
 class _Urllib3Response(UpstreamResponse):

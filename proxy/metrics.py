@@ -63,6 +63,26 @@ READY_PARITY = Gauge(
     "Parity a route needs to be ready to flip (STRANGLER_READY_PARITY); the alerts' threshold.",
     multiprocess_mode="livemostrecent",
 )
+PENDING_CONNECTIONS = Gauge(
+    "strangler_proxy_pending_connections", "Connections whose request is still arriving.",
+    multiprocess_mode="livesum",
+)
+CLIENT_TIMEOUTS = Counter(
+    "strangler_proxy_client_timeouts_total", "Clients cut for being slow: sending the request "
+    "head or body (408), or reading the response.", ["phase"],
+)
+CONNECTIONS_SHED = Counter(
+    "strangler_proxy_connections_shed_total", "Connections closed to make room: the oldest "
+    "pending (pending, memory) or idle kept-alive one.", ["reason"],
+)
+SIDE_IN_FLIGHT = Gauge(
+    "strangler_proxy_side_in_flight", "Requests holding a slot of a side's bulkhead.", ["side"],
+    multiprocess_mode="livesum",
+)
+BULKHEAD_REJECTED = Counter(
+    "strangler_proxy_bulkhead_rejected_total", "Requests refused (503): their side's budget was "
+    "spent.", ["side"],
+)
 IN_FLIGHT = Gauge(
     "strangler_proxy_requests_in_flight", "Requests being answered.", multiprocess_mode="livesum",
 )

@@ -88,10 +88,13 @@ class Shadowing:
         return self._mirror
 
     def status(self) -> dict[str, object]:
-        """Return what /health shows: candidate calls in flight, store writes dropped."""
+        """Return what /health shows: candidate calls in flight, store writes dropped/failed.
+
+        Not ok while the parity store's last write failed: comparisons are being lost.
+        """
         writer = self.writer
         return {
-            "ok": True,
+            "ok": writer is None or not writer.failing,
             "in_flight": self._mirror.in_flight if self._mirror else 0,
             "store_dropped": writer.dropped if writer else 0,
             "store_failed": writer.failed if writer else 0,

@@ -16,10 +16,12 @@ from flask import Flask
 
 from proxy import metrics
 from proxy.access_log import configure_logging
+from proxy.bulkhead import Bulkhead, bulkheads
 from proxy.legacy import Urllib3LegacyClient
 from proxy.legacy_httpx import HttpxLegacyClient
 from proxy.mirroring import Shadowing
 from proxy.patterns import canonical_segments
+from proxy.probes import Probes
 from proxy.reload import RouteSource
 from proxy.table import Decision, RouteTable
 from proxy.upstream import LegacyClient
@@ -38,11 +40,13 @@ class ProxyRuntime:
         self.reload_interval: float = float(config["RELOAD_INTERVAL"])
         self._backend_app: Flask | None = config.get("BACKEND_APP")
         self._config = config
+        self.bulkheads: dict[str, Bulkhead] = bulkheads(config)  # bad sizes fail at start
         self._pid: int | None = None
         self._lock = threading.Lock()
         self.client: LegacyClient
         self.source: RouteSource
         self.shadowing: Shadowing
+        self.probes: Probes
 
     def ensure_started(self) -> None:
         """Build the client pool and start the watcher in this process, once."""
@@ -54,9 +58,11 @@ class ProxyRuntime:
             configure_logging()
             factory = HttpxLegacyClient if self.client_kind == "httpx" else Urllib3LegacyClient
             self.client = factory(self.pool_size)
+            self.bulkheads = bulkheads(self._config)  # this process's own semaphores
             self.shadowing = Shadowing(self._config)  # its Mirror and writer start on first use
             if self._config.get("READY_PARITY") is not None:  # the dashboard's, for the alerts
                 metrics.READY_PARITY.set(float(self._config["READY_PARITY"]))
+            self.probes = Probes(self)
             self.source = RouteSource(self.routes_file, self.shapes, self.reload_interval)
             self.source.check()
             self.source.start_watching()

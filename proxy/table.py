@@ -62,6 +62,15 @@ class RouteTable:
         for candidates in self._by_shape.values():
             candidates.sort(key=lambda r: r.pattern.specificity())
 
+    @property
+    def uses_legacy(self) -> bool:
+        """Return whether legacy serves any request: the default, a route, a canary share."""
+        if self.config.default == "legacy":
+            return True
+        return any(r.entry.serve == "legacy" or (isinstance(r.entry.serve, Weights)
+                                                 and r.entry.serve.legacy > 0)
+                   for r in self.routes)
+
     def match(self, method: str, segments: list[str]) -> Route | None:
         """Return the most specific route for ``method`` and canonical ``segments``."""
         route = self._match(method, segments)

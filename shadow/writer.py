@@ -39,6 +39,7 @@ class ParityWriter:
         self.interval = interval
         self.dropped = 0
         self.failed = 0
+        self.failing = False  # the last write failed (until one succeeds)
         self._pid: int | None = None
         self._lock = threading.Lock()
 
@@ -116,8 +117,10 @@ class ParityWriter:
         comparisons = [item for item in batch if isinstance(item, Comparison)]
         try:
             self.store.record(comparisons)
+            self.failing = False
         except Exception:
             log.exception("shadow: could not write %d comparisons", len(comparisons))
+            self.failing = True
             self.failed += len(comparisons)
             WRITER_FAILED.inc(len(comparisons))
         for item in batch:

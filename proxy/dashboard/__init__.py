@@ -3,11 +3,15 @@
 ``init_dashboard(app)`` is the one call the proxy's ``create_app`` makes, last (after the
 proxy's middleware is in place): it configures sessions and CSRF, registers the blueprint,
 and reserves the prefix so that no request under it is forwarded upstream or matched
-against routes.yaml.
+against routes.yaml. The prefix is reserved on the canonical path, as routing sees it:
+``//_strangler/``, ``/_STRANGLER/``, ``/%5Fstrangler/`` or ``/_strangler;x/`` are answered
+404 here, never forwarded; ``/_strangler`` redirects to ``/_strangler/`` with a relative
+Location (never one built from the Host header).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
@@ -19,6 +23,8 @@ from proxy.dashboard.blueprint import bp, csrf
 from proxy.dashboard.login import login_manager
 from proxy.dashboard.session import DashboardSessionInterface
 from proxy.dashboard.settings import configure
+from proxy.dispatch import raw_path
+from proxy.patterns import BadPath, canonical_segments
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -37,12 +43,37 @@ def init_dashboard(app: Flask) -> None:
 
 
 def reserve_prefix(outer: WSGIApp, flask_app: WSGIApp, prefix: str) -> WSGIApp:
-    """Send ``prefix`` and everything under it to Flask itself, the rest to ``outer``."""
+    """Send everything under ``prefix`` to Flask itself, the rest to ``outer``."""
+    reserved = [segment.lower() for segment in prefix.strip("/").split("/")]
 
     def dispatch(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
-        if path == prefix or path.startswith(prefix + "/"):
+        if path.startswith(prefix + "/") and raw_path(environ).startswith(prefix + "/"):
             return flask_app(environ, start_response)
+        if path == prefix and raw_path(environ) == prefix:
+            query = environ.get("QUERY_STRING", "")
+            return _answer(start_response, "308 Permanent Redirect", b"",
+                           [("Location", prefix + "/" + ("?" + query if query else ""))])
+        if _names(environ, reserved):
+            body = json.dumps({"error": "not found", "dashboard": prefix + "/"}).encode()
+            return _answer(start_response, "404 Not Found", body,
+                           [("Content-Type", "application/json")])
         return outer(environ, start_response)
 
     return dispatch
+
+
+def _names(environ: dict[str, Any], reserved: list[str]) -> bool:
+    """Return whether the request's canonical path starts with the reserved segments."""
+    try:
+        segments = canonical_segments(raw_path(environ))
+    except BadPath:
+        return False  # refused (400) by the proxy anyway
+    first = [segment.split(";", 1)[0].lower() for segment in segments[: len(reserved)]]
+    return first == reserved
+
+
+def _answer(start_response: Callable[..., Any], status: str, body: bytes,
+            headers: list[tuple[str, str]]) -> list[bytes]:
+    start_response(status, [*headers, ("Content-Length", str(len(body)))])
+    return [body]

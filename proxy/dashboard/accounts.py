@@ -1,7 +1,9 @@
-"""Dashboard accounts: create them from the CLI, check credentials at login.
+"""Dashboard accounts: create and change them from the CLI, check credentials at login.
 
 ``strangler users create NAME --role viewer|operator`` prompts for the password twice, or
-reads one line from standard input with ``--password-stdin`` (scripts, tests).
+reads one line from standard input with ``--password-stdin`` (scripts, tests);
+``users set-password NAME`` and ``users set-role NAME ROLE`` change an account and end all
+of its sessions (a cookie copied before the change no longer works).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import sqlalchemy as sa
 from flask.cli import with_appcontext
 
 from backend.database import db
+from proxy.dashboard import session as dashboard_session
 from proxy.dashboard.models import DashboardUser, Role
 
 MIN_PASSWORD = 8
@@ -38,6 +41,33 @@ def create_user(username: str, password: str, role: Role) -> DashboardUser:
     user.set_password(password)
     db.session.add(user)
     db.session.commit()
+    return user
+
+
+def change_password(username: str, password: str) -> DashboardUser:
+    """Set a new password and end every session of the account."""
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"the password must be at least {MIN_PASSWORD} characters")
+    user = _existing(username)
+    user.set_password(password)
+    dashboard_session.revoke_all(user)
+    db.session.commit()
+    return user
+
+
+def change_role(username: str, role: Role) -> DashboardUser:
+    """Give the account another role and end every session of it."""
+    user = _existing(username)
+    user.role = Role(role).value
+    dashboard_session.revoke_all(user)
+    db.session.commit()
+    return user
+
+
+def _existing(username: str) -> DashboardUser:
+    user = find_user(username)
+    if user is None:
+        raise AccountError(f"no user {username!r}")
     return user
 
 
@@ -79,6 +109,36 @@ def create_command(username: str, role: str, password_stdin: bool) -> None:
     except AccountError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"created {user.role} {user.username}")
+
+
+@users_cli.command("set-password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@with_appcontext
+def set_password_command(username: str, password_stdin: bool) -> None:
+    """Change an account's password; its sessions end."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = change_password(username, password)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"changed the password of {user.username}; its sessions ended")
+
+
+@users_cli.command("set-role")
+@click.argument("username")
+@click.argument("role", type=click.Choice([r.value for r in Role]))
+@with_appcontext
+def set_role_command(username: str, role: str) -> None:
+    """Change an account's role; its sessions end."""
+    try:
+        user = change_role(username, Role(role))
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{user.username} is now {user.role}; its sessions ended")
 
 
 @users_cli.command("list")

@@ -20,6 +20,14 @@ csrf = CSRFProtect()
 
 PUBLIC_ENDPOINTS = frozenset({"dashboard.login", "dashboard.static"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# The pages use their own script and stylesheet only; nothing may frame them.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; "
+                               "base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
 
 
 @bp.before_request
@@ -30,6 +38,13 @@ def guard() -> Response | None:
     if request.method not in SAFE_METHODS:
         csrf.protect()
     return None
+
+
+@bp.after_request
+def security_headers(response: Response) -> Response:
+    """Forbid framing and foreign scripts on every answer under the prefix."""
+    response.headers.update(SECURITY_HEADERS)
+    return response
 
 
 @bp.route("/<path:rest>", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
@@ -46,6 +61,11 @@ def csrf_refused(error: CSRFError) -> tuple[Response | str, int]:
 @bp.errorhandler(403)
 def forbidden(error: Exception) -> tuple[Response | str, int]:
     return _error_page(403, "forbidden: operators only")
+
+
+@bp.errorhandler(413)
+def too_large(error: Exception) -> tuple[Response | str, int]:
+    return _error_page(413, "request body too large")
 
 
 def _error_page(status: int, message: str) -> tuple[Response | str, int]:

@@ -25,8 +25,10 @@ from flask_login import LoginManager, current_user, login_user, logout_user
 
 from backend.database import db
 from proxy.dashboard import attempts
+from proxy.dashboard import session as dashboard_session
 from proxy.dashboard.accounts import authenticate
 from proxy.dashboard.models import DashboardUser
+from proxy.headers import client_address
 
 login_manager = LoginManager()
 View = TypeVar("View", bound=Callable[..., Any])
@@ -34,7 +36,10 @@ View = TypeVar("View", bound=Callable[..., Any])
 
 @login_manager.user_loader
 def load_user(user_id: str) -> DashboardUser | None:
-    return db.session.get(DashboardUser, int(user_id)) if user_id.isdigit() else None
+    """Return the account of an open (not revoked) session, else None."""
+    if not user_id.isdigit() or not dashboard_session.is_open(int(user_id)):
+        return None
+    return db.session.get(DashboardUser, int(user_id))
 
 
 def wants_json() -> bool:
@@ -66,9 +71,14 @@ def operator_required(view: View) -> View:
 
 
 def _safe_next(target: str | None) -> str:
-    """Return ``target`` if it is a dashboard path on this host, else the overview."""
+    """Return ``target`` if it is a dashboard path on this host, else the overview.
+
+    Printable ASCII only: a CR/LF would split the Location header (a 500 before), a
+    backslash is read as a slash by browsers.
+    """
     prefix = current_app.config["DASHBOARD_PREFIX"]
-    if target and target.startswith(prefix + "/") and not target.startswith("//"):
+    if (target and target.startswith(prefix + "/") and not target.startswith("//")
+            and target.isascii() and target.isprintable() and "\\" not in target):
         return target
     return url_for("dashboard.overview")
 
@@ -79,25 +89,26 @@ def login() -> Response | str | tuple[str, int]:
         return render_template("dashboard/login.html", next=request.args.get("next", ""))
     username = request.form.get("username", "").strip()[:100]
     password = request.form.get("password", "")
-    address = (request.remote_addr or "unknown")[:64]
+    address = (client_address(request.environ) or "unknown")[:64]
     limit, window = current_app.config["LOGIN_ATTEMPTS"], current_app.config["LOGIN_WINDOW"]
     form = {"next": request.form.get("next", ""), "username": username}
-    if attempts.is_locked_out(username, address, limit=limit, window=window):
+    if not attempts.admit(username, address, limit=limit, window=window):
         message = "Too many failed attempts. Try again later."
         return render_template("dashboard/login.html", error=message, **form), 429
     user = authenticate(username, password)
     if user is None:
-        attempts.record_failure(username, address, window=window)
         message = "Wrong username or password."
         return render_template("dashboard/login.html", error=message, **form), 401
-    attempts.clear_failures(username, address)
+    attempts.clear(username, address)
     session.clear()
+    dashboard_session.open_for(user)
     login_user(user)
     return redirect(_safe_next(form["next"]))
 
 
 def logout() -> Response:
-    """Log out and go back to the login form."""
+    """End the session on the server, forget the cookie, go back to the login form."""
+    dashboard_session.close()
     logout_user()
     session.clear()
     return redirect(url_for("dashboard.login"))

@@ -1,4 +1,4 @@
-"""The dashboard's tables: accounts and failed login attempts."""
+"""The dashboard's tables: accounts, their open sessions, and login attempt counters."""
 
 from __future__ import annotations
 
@@ -46,15 +46,33 @@ class DashboardUser(UserMixin, db.Model):
         return self.role == Role.OPERATOR
 
 
-class LoginAttempt(db.Model):
-    """One failed login, counted per username and client address by the attempt limiter."""
+class DashboardSession(db.Model):
+    """An open login session; the cookie holds its token, the table only the token's hash.
 
-    __tablename__ = "dashboard_login_attempts"
-    __table_args__ = (
-        sa.Index("ix_dashboard_login_attempts_key", "username", "address", "attempted_at"),
+    Deleting the row ends the session wherever its cookie is (logout, a password or role
+    change): a copied cookie stops working at once.
+    """
+
+    __tablename__ = "dashboard_sessions"
+
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)  # sha256 of the token
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("dashboard_users.id", ondelete="CASCADE"), index=True
     )
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(sa.String(100))
-    address: Mapped[str] = mapped_column(sa.String(64))
-    attempted_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+class LoginLimit(db.Model):
+    """Login attempts of one username from one client address in the current window.
+
+    One row per (username, address), counted with one atomic upsert before the password is
+    checked (proxy.dashboard.attempts). The window starts at the first attempt and is never
+    pushed back by later ones, so a lockout lasts at most one window.
+    """
+
+    __tablename__ = "dashboard_login_limits"
+
+    username: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    address: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    window_started: Mapped[datetime] = mapped_column(Timestamp)
+    attempts: Mapped[int]

@@ -9,6 +9,8 @@ Environment variables (all optional):
   (default 100): the ready-to-flip verdict.
 - ``STRANGLER_LOGIN_ATTEMPTS`` (default 5) failed logins per username and client address
   within ``STRANGLER_LOGIN_WINDOW`` seconds (default 900) before logins are refused.
+- ``STRANGLER_DASHBOARD_MAX_BODY`` (default 64 KiB): the largest request body the proxy's
+  own pages accept (413 beyond it, before anything is read or spooled to disk).
 """
 
 from __future__ import annotations
@@ -68,9 +70,13 @@ def configure(app: Flask) -> None:
         "READY_COMPARISONS": int(env.get("STRANGLER_READY_COMPARISONS", "100")),
         "LOGIN_ATTEMPTS": int(env.get("STRANGLER_LOGIN_ATTEMPTS", "5")),
         "LOGIN_WINDOW": int(env.get("STRANGLER_LOGIN_WINDOW", "900")),
+        # The proxy's own Flask app serves only the dashboard, /health and /metrics; API
+        # bodies never go through it (proxy.dispatch streams them).
+        "MAX_CONTENT_LENGTH": int(env.get("STRANGLER_DASHBOARD_MAX_BODY", 64 * 1024)),
     }
     for key, value in defaults.items():
-        app.config.setdefault(key, value)
+        if app.config.get(key) is None:  # Flask's own MAX_CONTENT_LENGTH default is None
+            app.config[key] = value
     app.config.update(
         SESSION_COOKIE_NAME="strangler_session",
         SESSION_COOKIE_HTTPONLY=True,

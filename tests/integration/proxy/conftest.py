@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from proxy import edge
 from tests.integration.proxy.process import proxy_process
 from tests.integration.proxy.upstream import Upstream
+from tests.performance.proxy.tools import require
 from tests.support.databases import DatabaseFactory
-from tests.support.processes import ServerProcess
+from tests.support.processes import ServerProcess, free_port
 
 StartProxy = Callable[..., ServerProcess]
 
@@ -25,6 +27,31 @@ def start_proxy(
     def start(routes_file: Path, database_url: str, **env: str) -> ServerProcess:
         metrics_dir = tmp_path_factory.mktemp("metrics")
         server = proxy_process(routes_file, database_url, artifacts_dir, metrics_dir, **env)
+        started.append(server.start())
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def start_edge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., ServerProcess]]:
+    """Start nginx on deploy/nginx.conf.template in front of a proxy: ``start_edge(proxy)``.
+
+    nginx runs as a process of the test (own prefix, free port), never the system service;
+    it is installed with apt-get when missing (as root).
+    """
+    nginx = require("nginx")["nginx"]
+    started: list[ServerProcess] = []
+
+    def start(proxy: ServerProcess, **settings: object) -> ServerProcess:
+        port = free_port()
+        prefix = tmp_path_factory.mktemp("nginx")
+        config = edge.render(f"127.0.0.1:{port}", f"127.0.0.1:{proxy.port}", prefix,
+                             workers=1, **settings)  # type: ignore[arg-type]
+        server = ServerProcess("nginx", edge.command(nginx, config), port=port,
+                               ready_path="/health/live", log_dir=prefix)
         started.append(server.start())
         return server
 

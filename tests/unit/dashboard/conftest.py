@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from backend.database import database_url, db
 from proxy import create_app
 from proxy.dashboard.accounts import create_user
-from proxy.dashboard.models import LoginAttempt, Role
+from proxy.dashboard.models import LoginLimit, Role
 
 PASSWORD = "correct horse battery"
 ROUTES = """\
@@ -56,7 +56,7 @@ def make_app(dashboard_db: str, routes_file: Path) -> Iterator[Callable[..., Fla
     """Create proxy apps on the shared database (several apps stand for several workers)."""
     apps: list[Flask] = []
     with create_app({"SQLALCHEMY_DATABASE_URI": database_url(dashboard_db)}).app_context():
-        db.session.execute(sa.delete(LoginAttempt))  # each test starts with no failures
+        db.session.execute(sa.delete(LoginLimit))  # each test starts with no failures
         db.session.commit()
         db.engine.dispose()
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+from urllib.parse import unquote
+
 import pytest
 from flask import Flask
 
@@ -76,6 +79,53 @@ def test_nothing_under_the_prefix_is_forwarded_upstream(client, path, status):
     assert response.status_code == status
     if status != 401:
         assert "/_strangler/" in response.location
+
+
+def test_the_bare_prefix_redirects_relatively_whatever_the_host(client):
+    response = client.get("/_strangler?window=1h", headers={"Host": "evil.example"})
+    assert response.status_code == 308
+    assert response.headers["Location"] == "/_strangler/?window=1h"
+
+
+@pytest.mark.parametrize("path", [
+    "//_strangler/", "//_strangler/login", "/_STRANGLER/", "/_Strangler/login",
+    "/%5Fstrangler/", "/_strangler;x/", "/_strangler;x", "/_STRANGLER", "///_strangler//api",
+])
+def test_other_spellings_of_the_prefix_are_reserved_too(client, path):
+    # Routing sees these as the prefix (canonical path); legacy at 127.0.0.1:9 would be a 502.
+    # The environ is gunicorn's: PATH_INFO decoded, RAW_URI as sent (the test client would
+    # read "//_strangler/" as a host name).
+    response = client.get("/", environ_overrides={"PATH_INFO": unquote(path), "RAW_URI": path,
+                                                  "REQUEST_URI": path})
+    assert response.status_code == 404
+    assert response.get_json() == {"error": "not found", "dashboard": "/_strangler/"}
+
+
+def test_pages_forbid_framing_and_foreign_scripts(client, login):
+    for response in (client.get("/_strangler/login"), client.get("/_strangler/"),
+                     client.get("/_strangler/nothing-here")):
+        assert response.headers["X-Frame-Options"] == "DENY"
+        policy = response.headers["Content-Security-Policy"]
+        assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_bodies_under_the_prefix_are_small(client, chunked):
+    body = b"username=" + b"x" * (1024 * 1024)
+    stream = io.BytesIO(body)
+    if chunked:  # no length: the server marks the stream as terminated (gunicorn does)
+        response = client.post("/_strangler/login", environ_overrides={
+            "wsgi.input": stream, "wsgi.input_terminated": True, "CONTENT_LENGTH": "",
+            "CONTENT_TYPE": "application/x-www-form-urlencoded",
+            "HTTP_TRANSFER_ENCODING": "chunked"})
+        # Werkzeug reads up to the limit and parses that (no token in it: refused).
+        assert response.status_code == 400
+        assert stream.tell() <= 64 * 1024 + 1
+    else:
+        response = client.post("/_strangler/login", data=body,
+                               content_type="application/x-www-form-urlencoded")
+        assert response.status_code == 413
 
 
 def test_a_logged_in_unknown_url_under_the_prefix_is_a_404_page(client, login):

@@ -51,3 +51,19 @@ def test_a_short_password_is_refused(proxy_app):
                    password="short\n")
     assert result.exit_code == 1
     assert "at least 8 characters" in result.output
+
+
+def test_set_password_and_set_role_change_the_account(proxy_app):
+    users(proxy_app, "create", "gina", "--role", "viewer", "--password-stdin")
+    changed = users(proxy_app, "set-password", "gina", "--password-stdin",
+                    password="a new long passphrase\n")
+    assert changed.exit_code == 0, changed.output
+    assert "its sessions ended" in changed.output
+    role = users(proxy_app, "set-role", "gina", "operator")
+    assert role.exit_code == 0, role.output
+    with proxy_app.app_context():
+        user = authenticate("gina", "a new long passphrase")
+        assert user is not None and user.is_operator
+    assert users(proxy_app, "set-role", "nobody", "viewer").exit_code == 1
+    assert "at least 8" in users(proxy_app, "set-password", "gina", "--password-stdin",
+                                 password="short\n").output

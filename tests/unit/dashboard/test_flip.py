@@ -65,3 +65,18 @@ def test_a_flip_the_backend_cannot_serve_is_refused_by_validation(client, login,
     assert routes_file.read_text() == ROUTES
     page = client.get(response.location).get_data(as_text=True)
     assert "the Flask backend does not implement GET /api/nothing-here" in page
+
+
+def test_yaml_in_the_form_fields_never_reaches_routes_yaml_as_yaml(client, login, routes_file):
+    login(client, "otto")
+    injected = "ok\n  - route: GET /api/user\n    serve: flask\ndefault: flask\n# "
+    flip(client, "flask", reason=injected, percent="10\nshadow: legacy")
+    text = routes_file.read_text()
+    assert "default: flask" not in text and "GET /api/user" not in text
+    token = csrf_token(client, TAGS)
+    response = client.post("/_strangler/routes/GET/api/tags%0A%20%20serve:%20flask/flip",
+                           data={"state": "legacy", "csrf_token": token})
+    assert response.status_code in (302, 404)
+    assert routes_file.read_text() == text  # the route name is never written as given
+    audit = client.get("/_strangler/audit").get_data(as_text=True)
+    assert "default: flask" in audit  # the reason is kept, as text, in the audit log

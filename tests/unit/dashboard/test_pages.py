@@ -99,3 +99,28 @@ def test_route_links_carry_the_template_and_open_its_page(seeded, login):
     text = page.get_data(as_text=True)
     assert "<code>GET /api/articles/:slug</code>" in text
     assert "30 / 0" in text  # matched / mismatched in the last hour
+
+
+def test_markup_in_mismatch_samples_is_shown_escaped(make_app, databases, login):
+    from backend.database import database_url
+    from proxy.dashboard.accounts import create_user
+    from proxy.dashboard.models import Role
+    from shadow.compare import compare
+    from shadow.comparison import Comparison
+    from shadow.store import ParityStore
+    from tests.unit.dashboard.conftest import PASSWORD
+    from tests.unit.dashboard.seeding import observation
+
+    app = make_app(SQLALCHEMY_DATABASE_URI=database_url(databases.create("sqlite")))
+    evil = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    with app.app_context():
+        create_user("otto", PASSWORD, Role.OPERATOR)
+        control, candidate = observation({"bio": "fine"}), observation({"bio": evil, evil: 1})
+        ParityStore(db.engine).record([Comparison.of(
+            TAGS, "GET", "legacy", control, compare(control, candidate), candidate=candidate,
+            candidate_seconds=0.01, request_id="xss")])
+    client = app.test_client()
+    login(client, "otto")
+    page = client.get("/_strangler/routes/GET/api/tags").get_data(as_text=True)
+    assert "<script>" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;" in page

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import logging
+
+import pytest
 
 from proxy import metrics
 from proxy.access_log import access_logger
@@ -64,6 +67,45 @@ def test_request_body_over_the_limit_is_413(make_proxy) -> None:
         assert response.status_code == 413
         assert response.get_json()["requestId"] == response.headers["X-Request-ID"]
     assert client.post("/api/echo", data=b"x" * 1000).get_json()["body_length"] == 1000
+
+
+class BrokenChunks(io.BytesIO):
+    """A ``wsgi.input`` whose chunked framing breaks after ``good`` bytes (gunicorn raises)."""
+
+    def __init__(self, good: bytes) -> None:
+        super().__init__(good)
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = super().read(size)
+        if not data:
+            raise ValueError("Invalid chunk size")
+        return data
+
+
+@pytest.mark.parametrize("size", [10, 100_000])  # read before calling a side, or while streaming
+@pytest.mark.parametrize("path", ["/api/echo", "/api/articles/a/comments"])  # legacy, flask
+def test_a_body_shorter_than_its_length_is_400_on_either_side(make_proxy, path, size) -> None:
+    client = make_proxy(ROUTES).test_client()
+    response = client.post(path, input_stream=io.BytesIO(b"x" * size),
+                           environ_overrides={"CONTENT_LENGTH": str(2 * size)},
+                           headers={"X-Request-ID": "short-1"})
+    assert response.status_code == 400
+    assert response.get_json() == {
+        "errors": {"proxy": [f"request body ended after {size} of {2 * size} bytes"]},
+        "requestId": "short-1"}
+    assert client.post(path, data=b"x" * size).status_code in (200, 201)
+
+
+@pytest.mark.parametrize("path", ["/api/echo", "/api/articles/a/comments"])
+def test_an_unreadable_chunked_body_is_400_and_counted_so(make_proxy, path, caplog) -> None:
+    client = make_proxy(ROUTES).test_client()
+    with caplog.at_level(logging.INFO, logger=access_logger.name):
+        response = client.post(path, headers={"Transfer-Encoding": "chunked"},
+                               environ_overrides={"wsgi.input": BrokenChunks(b"x" * 70_000),
+                                                  "CONTENT_LENGTH": ""})
+    assert response.status_code == 400
+    assert "unreadable" in response.get_json()["errors"]["proxy"][0]
+    assert json.loads(caplog.records[-1].getMessage())["status"] == 400
 
 
 def test_dot_segments_are_refused(make_proxy) -> None:
@@ -157,3 +199,12 @@ def test_runtime_decide_names_route_settings_and_side(make_proxy) -> None:
     assert decision.template == "POST /api/articles/:slug/comments"
     assert decision.route.entry.writes == "skip"
     assert (decision.side, decision.path) == ("flask", "/api/articles/x/comments")
+
+
+def test_unknown_methods_share_one_metric_label(make_proxy) -> None:
+    client = make_proxy(ROUTES).test_client()
+    for index in range(20):
+        client.open("/api/echo", method=f"X{index}METHOD").close()
+    page = client.get("/metrics").get_data(as_text=True)
+    assert "X1METHOD" not in page
+    assert 'method="OTHER",route="unmatched"' in page

@@ -5,6 +5,7 @@ The Mirror is replaced by one publishing to a list, so each comparison can be in
 
 from __future__ import annotations
 
+import io
 import threading
 
 import pytest
@@ -78,4 +79,20 @@ def test_unshadowed_and_unsampled_requests_are_not_compared(make_proxy) -> None:
         response = client.get(path)
         assert response.status_code == 200
         response.close()
+    assert recorder.comparisons == []
+
+
+@pytest.mark.parametrize("writes", ["skip", "dry-run"])
+@pytest.mark.parametrize("size", [10, 100_000])
+def test_a_short_body_is_400_and_never_reaches_the_candidate(make_proxy, writes: str,
+                                                             size: int) -> None:
+    app = make_proxy("routes:\n  - route: POST /api/articles/:slug/comments\n"
+                     f"    serve: legacy\n    shadow: flask\n    writes: {writes}\n")
+    recorder = recording(app)
+    response = app.test_client().post(
+        "/api/articles/a/comments", input_stream=io.BytesIO(b"x" * size),
+        environ_overrides={"CONTENT_LENGTH": str(2 * size)})
+    assert response.status_code == 400
+    response.close()
+    assert app.extensions["strangler"].shadowing._mirror.in_flight == 0
     assert recorder.comparisons == []

@@ -78,8 +78,10 @@ def test_a_failing_database_is_counted_and_the_writer_keeps_going(store) -> None
     writer.comparison(comparison(1))
     assert writer.flush(10)
     assert writer.failed == 1
+    assert writer.failing  # /health reports the shadow check as failing meanwhile
     store.fail = False
     writer.comparison(comparison(2))
     assert writer.flush(10)
+    assert not writer.failing
     assert [c.request_id for b in store.batches for c in b] == ["2"]
     writer.close()

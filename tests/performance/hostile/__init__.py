@@ -1,0 +1,1 @@
+"""``make hostile``: hostile clients and sick upstreams against real processes, with figures."""
