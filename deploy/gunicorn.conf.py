@@ -31,6 +31,8 @@ control_socket_disable = True  # several proxies (tests, benchmarks) share one m
 # prometheus_client reads this when first imported, so set it before the app is loaded.
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="strangler-metrics-")
+# The master imports the worker class (and with it proxy.metrics) before on_starting runs.
+os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
 
 def on_starting(server) -> None:
