@@ -23,6 +23,7 @@ import jwt
 from flask import current_app
 
 from backend.json import loads_strict
+from backend.validation import decimal_value
 
 _DECIMAL_ID = re.compile(r"[0-9]+")
 MAX_ID = 2**31 - 1
@@ -78,10 +79,13 @@ def verify(token: str) -> Claims:
     if now >= exp:
         raise InvalidToken("has expired")
     sub = payload.get("sub")
-    if not isinstance(sub, str) or not _DECIMAL_ID.fullmatch(sub) or int(sub) > MAX_ID:
+    if not isinstance(sub, str) or not _DECIMAL_ID.fullmatch(sub):
+        raise InvalidToken()
+    user_id = decimal_value(sub)
+    if user_id > MAX_ID:
         raise InvalidToken()
     username = payload.get("username")
-    return Claims(user_id=int(sub), username=username if isinstance(username, str) else "")
+    return Claims(user_id=int(user_id), username=username if isinstance(username, str) else "")
 
 
 def node_base64(text: str) -> bytes:
