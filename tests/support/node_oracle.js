@@ -65,7 +65,7 @@ const operations = {
     const parsed = contentType.parse(header);
     return {
       json: Boolean(typeis(req, 'application/json')),
-      charset: parsed.parameters.charset === undefined ? null : parsed.parameters.charset,
+      charset: parsed.parameters.charset?.toLowerCase() ?? null,  // body-parser's getCharset
     };
   },
 
