@@ -10,7 +10,7 @@ import pytest
 
 from tests.comparative.scenario import Scenario
 from tests.support.databases import DatabaseFactory
-from tests.support.processes import ServerProcess, gunicorn_process
+from tests.support.processes import ServerProcess, backend_process
 
 
 @dataclass
@@ -31,9 +31,7 @@ def sides(
     """Start legacy and the backend (gunicorn) on two identical fresh databases."""
     kind = request.param
     legacy = start_legacy(databases.create(kind))
-    backend = gunicorn_process(
-        "backend", "backend.wsgi:app", databases.create(kind), artifacts_dir, ready_path="/api/tags"
-    ).start()
+    backend = backend_process(databases.create(kind), artifacts_dir).start()
     log = artifacts_dir / f"comparative-{kind}.jsonl"
     log.write_text("")
     yield Sides(kind, legacy, backend, log)

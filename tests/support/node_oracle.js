@@ -6,6 +6,7 @@
 
 const fs = require('node:fs');
 const http = require('node:http');
+const { IncomingMessage } = require('node:http');
 const path = require('node:path');
 const querystring = require('node:querystring');
 const { createRequire } = require('node:module');
@@ -124,6 +125,13 @@ const operations = {
       if (!err.errors) throw err;
       return { message: Object.values(err.errors)[0][0] };
     }
+  },
+
+  // req.headers for header lines [[name, value], ...] as Node's http server builds it.
+  requestHeaders: (lines) => {
+    const message = new IncomingMessage({});
+    message._addHeaderLines(lines.flat(), lines.length * 2);
+    return { ...message.headers };
   },
 
   statusCodes: () => http.STATUS_CODES,
