@@ -78,3 +78,11 @@ def test_replies_are_parsed_from_the_wire() -> None:
     parsed = parse_reply(raw, head_only=False)
     assert (parsed.status, parsed.reason, parsed.body) == (422, "Unprocessable Entity", b"{}\n")
     assert parse_reply(b"", head_only=False).status == 0
+
+
+def test_an_application_error_is_reported_even_when_both_sides_agree() -> None:
+    failing = reply(500, b'{"errors":{"server":["internal error"]}}', x_powered_by="Express")
+    difference = judge("openapi", RawRequest("GET", "/api/tags"), failing, failing, [])
+    assert difference is not None and difference.cause == "application error or no reply"
+    silent = judge("openapi", RawRequest("GET", "/api/tags"), reply(0, b""), reply(0, b""), [])
+    assert silent is not None and not silent.documented

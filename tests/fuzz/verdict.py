@@ -6,7 +6,8 @@ with one rule more: when neither reply came from the application (no ``X-Powered
 HTTP server refused the request itself, Node with an empty body, gunicorn with an HTML page),
 only the status codes are compared. Databases are compared by ``tables.compare`` (clock and
 bcrypt salt noise only). A difference is named after the request's shapes; those that come
-from the HTTP servers, not the application, are documented in docs/fuzzing.md.
+from the HTTP servers, not the application, are documented in docs/fuzzing.md. An
+application 5xx or a missing reply is reported even when both sides agree on it.
 """
 
 from __future__ import annotations
@@ -109,8 +110,14 @@ def cause_of(request: RawRequest, family: str, replies: list[str]) -> str:
 
 def judge(family: str, request: RawRequest, legacy: Reply, backend: Reply,
           tables: list[TableDifference]) -> Difference | None:
-    """Return the pair's difference, or None when the sides agree."""
+    """Return the pair's difference, or None when the sides agree (and neither failed)."""
     replies = reply_mismatches(legacy, backend)
+    failed = [f"{name} failed: {reply.status} {reply.body[:300]!r}"
+              for name, reply in (("legacy", legacy), ("backend", backend))
+              if reply.status == 0 or (reply.status >= 500 and reached_application(reply))]
+    if failed:
+        return Difference("application error or no reply", False, request, failed + replies,
+                          [str(t) for t in tables])
     if not replies and not tables:
         return None
     cause = cause_of(request, family, replies)
