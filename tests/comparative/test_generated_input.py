@@ -236,3 +236,25 @@ def test_registration_stores_one_instant(scenario: Scenario, sides: Sides) -> No
     prefix = f"clock%_{scenario.suffix}"
     assert _registered_with_two_instants(sides.legacy_database, prefix) == (40, 0)
     assert _registered_with_two_instants(sides.backend_database, prefix) == (40, 0)
+
+
+def _tags(url: str) -> list[tuple[int, str]]:
+    engine = sa.create_engine(database_url(url))
+    try:
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(
+                sa.text("SELECT id, name FROM tags ORDER BY id"))]
+    finally:
+        engine.dispose()
+
+
+def test_tags_take_the_same_ids(scenario: Scenario, sides: Sides) -> None:
+    """Legacy inserts every tag name with ON CONFLICT DO NOTHING, new or not (on PostgreSQL
+    each takes a sequence value), so later tags get the same ids only if the backend does."""
+    s = scenario
+    s.register("tagger")
+    s.run(*[Step("POST", "/api/articles", {"article": {
+        "title": f"Tagged {n}", "description": "d", "body": "b",
+        "tagList": [f"old-{s.suffix}", f"new{n}-{s.suffix}", f"old-{s.suffix}"]}},
+        user="tagger") for n in range(4)])
+    assert _tags(sides.legacy_database) == _tags(sides.backend_database)
