@@ -86,6 +86,9 @@ def fuzz(pairs: int, databases: DatabaseFactory, artifacts: Path, *, seed: int =
                 pair.reset()
                 report.resets += 1
                 state.update(before=pair.snapshot(), writes=0)
+            if report.pairs % 1000 == 0:
+                print(f"fuzz: {report.pairs} pairs, {len(report.differences)} differed "
+                      f"({len(report.undocumented)} undocumented)", flush=True)
 
         run = settings(max_examples=pairs, database=None, deadline=None,
                        phases=[Phase.generate], suppress_health_check=list(HealthCheck))(
