@@ -10,10 +10,10 @@ UTF-16 is dropped, and the BOM-aware decoders strip one leading U+FEFF.
 
 from __future__ import annotations
 
-import base64
 import re
 from collections.abc import Callable
 
+from backend.node_buffer import from_base64
 from backend.node_unicode import to_lower_case
 
 _BOM = "\ufeff"
@@ -83,13 +83,6 @@ def _utf32_guess(data: bytes) -> str:
     return _strip_bom(_utf32(data, not big))
 
 
-def _node_base64(text: str) -> bytes:
-    """Decode standard base64 as Node's Buffer does (a last lone character is dropped)."""
-    if len(text) % 4 == 1:
-        text = text[:-1]
-    return base64.b64decode(text + "=" * (-len(text) % 4))
-
-
 def _ascii(data: bytes) -> str:
     return "".join(chr(byte) if byte < 0x80 else "\ufffd" for byte in data)
 
@@ -139,7 +132,7 @@ def _utf7_run(raw: bytes, comma: bool) -> str:
 def _utf7_text(run: str, comma: bool) -> str:
     if comma:
         run = run.replace(",", "/")
-    return _strip_bom(_utf16be(_node_base64(run)))
+    return _strip_bom(_utf16be(from_base64(run)))
 
 
 _DECODERS: dict[str, Callable[[bytes], str]] = {

@@ -23,6 +23,7 @@ import jwt
 from flask import current_app
 
 from backend.json import loads_strict
+from backend.node_buffer import from_base64
 from backend.validation import decimal_value
 
 _DECIMAL_ID = re.compile(r"[0-9]+")
@@ -62,8 +63,8 @@ def verify(token: str) -> Claims:
     if not _JWS.fullmatch(token):
         raise InvalidToken()
     encoded_header, encoded_payload, signature = token.split(".")
-    header = _json(node_base64(encoded_header).decode("latin-1"))
-    payload = _json(node_base64(encoded_payload).decode("utf-8", "replace"))
+    header = _json(from_base64(encoded_header).decode("latin-1"))
+    payload = _json(from_base64(encoded_payload).decode("utf-8", "replace"))
     if not isinstance(header, dict) or header.get("alg") != "HS256" or not signature:
         raise InvalidToken()
     if not hmac.compare_digest(signature, _signature(f"{encoded_header}.{encoded_payload}")):
@@ -86,17 +87,6 @@ def verify(token: str) -> Claims:
         raise InvalidToken()
     username = payload.get("username")
     return Claims(user_id=int(user_id), username=username if isinstance(username, str) else "")
-
-
-def node_base64(text: str) -> bytes:
-    """Decode base64url text as Node's ``Buffer.from(text, "base64")`` does.
-
-    A last group of one character carries no whole byte and is dropped; unused low bits are
-    ignored.
-    """
-    if len(text) % 4 == 1:
-        text = text[:-1]
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def _signature(signing_input: str) -> str:
