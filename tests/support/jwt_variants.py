@@ -105,7 +105,7 @@ def variants(secret: str, user_id: int, now: int) -> dict[str, str]:
         "exp 1e400": token(STANDARD_HEADER, _raw_claim(user_id, now, "exp", "1e400"), secret),
         "exp huge integer": token(STANDARD_HEADER, _raw_claim(user_id, now, "exp", "9" * 400),
                                   secret),
-        "exp float": token(STANDARD_HEADER, claims(user_id, now, exp=now + 0.5), secret),
+        "exp float": token(STANDARD_HEADER, claims(user_id, now, exp=now + 3600.5), secret),
         "exp true": token(STANDARD_HEADER, claims(user_id, now, exp=True), secret),
         "exp string": token(STANDARD_HEADER, claims(user_id, now, exp=str(now + 99)), secret),
         "expired": token(STANDARD_HEADER, claims(user_id, now, exp=now - 10), secret),
