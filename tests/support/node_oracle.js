@@ -6,17 +6,14 @@
 
 const fs = require('node:fs');
 const http = require('node:http');
-const { IncomingMessage } = require('node:http');
 const path = require('node:path');
 const querystring = require('node:querystring');
 const { createRequire } = require('node:module');
-const { StringDecoder } = require('node:string_decoder');
 
 const LEGACY = path.resolve(__dirname, '..', '..', 'legacy');
 const legacyRequire = createRequire(path.join(LEGACY, 'package.json'));
 const contentType = legacyRequire('content-type');
 const iconv = legacyRequire('iconv-lite');
-const jwt = legacyRequire('jsonwebtoken');
 const parseurl = legacyRequire('parseurl');
 const typeis = legacyRequire('type-is');
 const { slugify } = require(path.join(LEGACY, 'src', 'slug.js'));
@@ -31,7 +28,6 @@ function* codePoints() {
 
 const operations = {
   lower: (text) => text.toLowerCase(),
-  trim: (text) => text.trim(),
   slugify: (title) => slugify(title),
 
   // toLowerCase of every code point placed between `prefix` and `suffix`, one "\n"-joined
@@ -84,10 +80,6 @@ const operations = {
   },
 
   utf8: (bytes) => Buffer.from(bytes).toString('utf8'),
-  utf16le: (bytes) => {
-    const decoder = new StringDecoder('utf16le');
-    return decoder.write(Buffer.from(bytes)) + decoder.end();
-  },
   base64: (text) => [...Buffer.from(text, 'base64')],
   querystring: (text) => ({ ...querystring.parse(text) }),
 
@@ -98,15 +90,6 @@ const operations = {
       return { pathname: parsed.pathname ?? null, query: parsed.query ?? null };
     } catch (err) {
       return { throws: err.code || err.name };
-    }
-  },
-
-  // jsonwebtoken.verify as legacy calls it, at a fixed clock: the payload or the error class.
-  verify: ([token, secret, now]) => {
-    try {
-      return { payload: jwt.verify(token, secret, { algorithms: ['HS256'], clockTimestamp: now }) };
-    } catch (err) {
-      return { error: err.name };
     }
   },
 
@@ -129,7 +112,7 @@ const operations = {
 
   // req.headers for header lines [[name, value], ...] as Node's http server builds it.
   requestHeaders: (lines) => {
-    const message = new IncomingMessage({});
+    const message = new http.IncomingMessage({});
     message._addHeaderLines(lines.flat(), lines.length * 2);
     return { ...message.headers };
   },
