@@ -17,69 +17,19 @@ from typing import Any
 import brotli
 from hypothesis import strategies as st
 
+from tests.fuzz.http_shapes import (
+    header_requests,
+    method_requests,
+    query_requests,
+    server_layer_requests,
+    target_requests,
+)
 from tests.fuzz.openapi_cases import openapi_requests
-from tests.fuzz.sides import PASSWORD, Live
+from tests.fuzz.sides import Live
+from tests.fuzz.values import JSON_VALUE, UNICODE_SKEW, json_bytes, skewed, valid_templates
 from tests.fuzz.wire import RawRequest
 from tests.support import jwt_variants
 from tests.support.processes import TEST_JWT_SECRET
-
-# Code points where Node 20 and Python 3.13 disagree (lower-case, slug), and other hard text.
-UNICODE_SKEW = ("\u1c89", "\ua7cb", "\ua7dc", "\U00010d50", "\U00016ea0", "\u0897", "\u1ad9",
-                "\ua7f1", "\U000113bb", "\u0130", "\u03a3", "\u0345", "\u00df", "\ufb01",
-                "\u2460", "\u212a", "\u017f", "\u0301", "\ufeff", "\u00a0", "\u2028", "\x00",
-                "\ud800", "\U0001f600", "\u1e9e", "\u0149", "\u01c5", "\u24b6")
-TEXT = st.one_of(
-    st.text(max_size=12),
-    st.text(alphabet=st.sampled_from(UNICODE_SKEW + tuple("aZ09 .@-_Σ")), max_size=12),
-    st.sampled_from(["", " ", "\t", "null", "x" * 300, "a@b.co", "A@B.CO", "🙂" * 70]),
-)
-JSON_VALUE = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), TEXT),
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(TEXT, children,
-                                                                       max_size=3),
-    max_leaves=6,
-)
-
-
-def _skewed(text: str) -> bool:
-    """Tell whether ``text`` holds a code point the two Unicode versions treat differently."""
-    return any(char in text for char in UNICODE_SKEW[:9])
-
-
-def _json_bytes(value: Any, ascii_only: bool) -> bytes:
-    text = json.dumps(value, ensure_ascii=ascii_only)
-    return text.encode("utf-8", "surrogatepass")
-
-
-# ---- valid requests, then mutated -------------------------------------------------------
-
-def _valid_templates(live: Live) -> list[tuple[str, str, dict | None, str | None]]:
-    """One valid request per operation: method, target, body, and who sends it."""
-    slug, comment = live.slugs[0], live.comment_ids[0]
-    return [
-        ("POST", "/api/users", {"user": {"username": "fz", "email": "fz@x.io",
-                                         "password": PASSWORD}}, None),
-        ("POST", "/api/users/login", {"user": {"email": "ann@example.com",
-                                               "password": PASSWORD}}, None),
-        ("GET", "/api/user", None, "ann"),
-        ("PUT", "/api/user", {"user": {"bio": "b", "image": "i"}}, "cy"),
-        ("GET", "/api/profiles/bob", None, "ann"),
-        ("POST", "/api/profiles/cy/follow", None, "bob"),
-        ("DELETE", "/api/profiles/bob/follow", None, "ann"),
-        ("GET", "/api/articles?limit=2&offset=0&tag=dragons", None, None),
-        ("GET", "/api/articles/feed?limit=5", None, "ann"),
-        ("GET", f"/api/articles/{slug}", None, "bob"),
-        ("POST", "/api/articles", {"article": {"title": "T", "description": "d", "body": "b",
-                                               "tagList": ["x", " y "]}}, "cy"),
-        ("PUT", f"/api/articles/{slug}", {"article": {"title": "New title"}}, "ann"),
-        ("DELETE", f"/api/articles/{live.slugs[2]}", None, "bob"),
-        ("POST", f"/api/articles/{slug}/favorite", None, "bob"),
-        ("DELETE", f"/api/articles/{slug}/favorite", None, "cy"),
-        ("GET", f"/api/articles/{slug}/comments", None, None),
-        ("POST", f"/api/articles/{slug}/comments", {"comment": {"body": "c"}}, "ann"),
-        ("DELETE", f"/api/articles/{slug}/comments/{comment}", None, "bob"),
-        ("GET", "/api/tags", None, None),
-    ]
 
 
 def _mutate(value: Any, path: list[str], replacement: Any) -> Any:
@@ -113,7 +63,7 @@ VALID_SHAPED = {  # values that pass validation, so the request goes on to write
 @st.composite
 def mutated_requests(draw, live: Live) -> RawRequest:
     """A valid request with one value replaced: strings, skewed Unicode, types, live names."""
-    method, target, body, user = draw(st.sampled_from(_valid_templates(live)))
+    method, target, body, user = draw(st.sampled_from(valid_templates(live)))
     shapes = {"mutated", f"operation:{method} {target.split('?')[0]}"}
     if body is not None:
         for path in _paths(body, []):
@@ -130,8 +80,8 @@ def mutated_requests(draw, live: Live) -> RawRequest:
     data = None
     if body is not None:
         headers.append(("Content-Type", "application/json"))
-        data = _json_bytes(body, draw(st.booleans()))
-        if _skewed(json.dumps(body, ensure_ascii=False)):
+        data = json_bytes(body, draw(st.booleans()))
+        if skewed(json.dumps(body, ensure_ascii=False)):
             shapes.add("unicode-skew")
     return RawRequest(method, target, headers, data, frozenset(shapes))
 
@@ -201,7 +151,7 @@ def _compress(encoding: str, data: bytes, trick: str) -> bytes:
 def body_requests(draw, live: Live) -> RawRequest:
     """A body through every layer body-parser reads: text, charset, encoding, media type."""
     method, target, body, user = draw(st.sampled_from(
-        [t for t in _valid_templates(live) if t[2] is not None]))
+        [t for t in valid_templates(live) if t[2] is not None]))
     shapes = {"body"}
     raw_text = draw(st.one_of(
         st.just(json.dumps(body, ensure_ascii=False)),
@@ -210,7 +160,7 @@ def body_requests(draw, live: Live) -> RawRequest:
                          "{}garbage", '{"a":1,"a":2}', "[" * 3000 + "]" * 3000]),
         JSON_VALUE.map(lambda value: json.dumps(value, ensure_ascii=False)),
     ))
-    if _skewed(raw_text):
+    if skewed(raw_text):
         shapes.add("unicode-skew")
     text_encoding = draw(st.sampled_from(TEXT_ENCODINGS))
     try:
@@ -237,157 +187,6 @@ def body_requests(draw, live: Live) -> RawRequest:
     if user:
         headers.append(("Authorization", f"Token {live.token(user)}"))
     return RawRequest(method, target, headers, data, frozenset(shapes))
-
-
-# ---- targets, queries, methods ---------------------------------------------------------------
-
-SEGMENT = st.one_of(
-    st.sampled_from(["api", "API", "articles", "Articles", "profiles", "users", "user", "tags",
-                     "feed", "comments", "favorite", "follow", "login", "", ".", "..",
-                     "%2e%2e", "a%2Fb", "%ZZ", "%E6%97%A5", "%C0%AF", "%ED%A0%80", "%",
-                     "%00", "a+b", "'", "*", "@", ":", ";x", "~"]),
-    st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E,
-                                   exclude_characters="#?/%"), max_size=6),
-)
-
-
-@st.composite
-def target_requests(draw, live: Live) -> RawRequest:
-    """Request targets: segments, escapes, fragments, backslashes, absolute form."""
-    segments = draw(st.lists(st.one_of(SEGMENT, st.sampled_from(live.slugs + live.usernames
-                                                                 + live.comment_ids)),
-                             min_size=1, max_size=6))
-    path = "/" + "/".join(segments)
-    if draw(st.booleans()):
-        path = "/api/" + "/".join(segments)
-    shapes = {"target"}
-    suffix = draw(st.sampled_from(["", "", "/", "#", "#x", "#?limit=1", "?limit=1#x", "?x=%ZZ",
-                                   "\\", "\\#", "//", "?"]))
-    path += suffix
-    if "#" in path:
-        shapes.add("fragment")
-    if "\\" in path:
-        shapes.add("backslash")
-    if draw(st.integers(0, 5)) == 0:
-        path = draw(st.sampled_from(["http://host", "HTTP://h:80", "http://u@h",
-                                     "http://u%ZZ@h", "ftp://h", "http://[::1]",
-                                     "http://xn--a", "//h"])) + path
-        shapes.add("absolute-target")
-    method = draw(st.sampled_from(["GET", "GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS",
-                                   "PATCH"]))
-    user = draw(st.sampled_from([None, *live.usernames]))
-    headers = [("Authorization", f"Token {live.token(user)}")] if user else []
-    body = None
-    if method in ("POST", "PUT") and draw(st.booleans()):
-        body, headers = b"{", [*headers, ("Content-Type", "application/json")]
-    return RawRequest(method, path, headers, body, frozenset(shapes))
-
-
-QUERY_NAMES = ["tag", "author", "favorited", "limit", "offset", "TAG", "limit[]", "x", ""]
-QUERY_VALUES = st.one_of(
-    st.sampled_from(["", "0", "1", "20", "100", "101", "-1", "1.0", "0x1", "00000000001",
-                     "9" * 30, "2147483647", "2147483648", "%00", "%ZZ", "%E6%97%A5", "a+b",
-                     "%2B", "dragons", "ann", "bob", "cy", "%FF", "1%00"]),
-    st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E,
-                                   exclude_characters="#&="), max_size=5),
-)
-
-
-@st.composite
-def query_requests(draw, live: Live) -> RawRequest:
-    """List queries: repeated names, escapes, separators, more than 1,000 pairs."""
-    pairs = draw(st.lists(st.tuples(st.sampled_from(QUERY_NAMES), QUERY_VALUES), max_size=6))
-    parts = [f"{name}={value}" if draw(st.booleans()) or value else name
-             for name, value in pairs]
-    shapes = {"query"}
-    if len({name for name, _ in pairs}) < len(pairs):
-        shapes.add("query:repeated")
-    if draw(st.integers(0, 6)) == 0:
-        filler = draw(st.sampled_from([995, 998, 999, 1000, 1001, 1200]))
-        parts = [f"k{n}=v" for n in range(filler)] + parts
-        shapes.add("query:many")
-    separator = draw(st.sampled_from(["&", "&", "&&", ";"]))
-    feed = draw(st.booleans())
-    target = ("/api/articles/feed?" if feed else "/api/articles?") + separator.join(parts)
-    user = "ann" if feed or draw(st.booleans()) else None
-    headers = [("Authorization", f"Token {live.token(user)}")] if user else []
-    return RawRequest("GET", target, headers, None, frozenset(shapes))
-
-
-REPEATABLE = ["Authorization", "authorization", "If-None-Match", "Cache-Control",
-              "Access-Control-Request-Headers", "Content-Encoding", "Cookie", "X-Custom",
-              "If-Modified-Since", "Origin"]
-
-
-@st.composite
-def header_requests(draw, live: Live) -> RawRequest:
-    """Headers sent more than once, in any case, and Node's 1,000-line limit."""
-    user = draw(st.sampled_from(live.usernames))
-    good = f"Token {live.token(user)}"
-    values = st.sampled_from([good, "Token x", "", "*", '"x"', "no-cache", "a, b",
-                              'W/"b-x"', "gzip", "Wed, 21 Oct 2015 07:28:00 GMT"])
-    lines = draw(st.lists(st.tuples(st.sampled_from(REPEATABLE), values), min_size=2,
-                          max_size=5))
-    shapes = {"headers"}
-    names = [name.lower() for name, _ in lines]
-    if len(set(names)) < len(names):
-        shapes.add("headers:repeated")
-    if draw(st.integers(0, 9)) == 0:
-        lines = [("X-Filler", "v")] * draw(st.sampled_from([996, 997, 998, 999])) + lines
-        shapes.add("headers:many")
-    method, target = draw(st.sampled_from([("GET", "/api/user"), ("GET", "/api/tags"),
-                                           ("OPTIONS", "/api/tags"), ("GET", "/api/articles"),
-                                           ("POST", "/api/users")]))
-    body = b'{"user":{}}' if method == "POST" else None
-    if body:
-        lines.append(("Content-Type", "application/json"))
-    return RawRequest(method, target, lines, body, frozenset(shapes))
-
-
-# Methods Node's HTTP parser knows (llhttp); others are refused before Express sees them.
-NODE_METHODS = ["DELETE", "GET", "HEAD", "POST", "PUT", "CONNECT", "OPTIONS", "TRACE", "COPY",
-                "LOCK", "MKCOL", "MOVE", "PROPFIND", "PROPPATCH", "SEARCH", "UNLOCK", "BIND",
-                "REBIND", "UNBIND", "ACL", "REPORT", "MKACTIVITY", "CHECKOUT", "MERGE",
-                "M-SEARCH", "NOTIFY", "SUBSCRIBE", "UNSUBSCRIBE", "PATCH", "PURGE", "MKCALENDAR",
-                "LINK", "UNLINK", "SOURCE", "QUERY"]
-
-
-@st.composite
-def method_requests(draw, live: Live) -> RawRequest:
-    """Every method Node's parser knows, on known and unknown paths."""
-    method = draw(st.sampled_from([m for m in NODE_METHODS if m != "CONNECT"]))
-    target = draw(st.sampled_from(["/api/tags", "/api/articles", "/api/user", "/api/nope",
-                                   f"/api/articles/{live.slugs[0]}"]))
-    return RawRequest(method, target, [], None, frozenset({"method", f"method:{method}"}))
-
-
-# ---- HTTP-server-level shapes (documented differences: docs/fuzzing.md) -----------------------
-
-@st.composite
-def server_layer_requests(draw, live: Live) -> RawRequest:
-    """What the HTTP servers themselves refuse or accept differently from each other."""
-    kind = draw(st.sampled_from(["control character in target", "method Node does not know",
-                                 "asterisk target", "repeated Content-Type",
-                                 "invalid Transfer-Encoding", "head over 16 KiB",
-                                 "lower-case method"]))
-    shapes = frozenset({"server-layer", f"server-layer:{kind}"})
-    if kind == "control character in target":
-        char = draw(st.sampled_from(["\x01", "\x7f", "\xa0", "\xe9", " x"]))
-        return RawRequest("GET", f"/api/tags{char}", [], None, shapes)
-    if kind == "method Node does not know":
-        return RawRequest(draw(st.sampled_from(["FOO", "BREW", "GETS"])), "/api/tags", [], None,
-                          shapes)
-    if kind == "asterisk target":
-        return RawRequest(draw(st.sampled_from(["GET", "OPTIONS"])), "*", [], None, shapes)
-    if kind == "repeated Content-Type":
-        return RawRequest("POST", "/api/users", [("Content-Type", "application/json"),
-                                                 ("Content-Type", "text/plain")], b"{", shapes)
-    if kind == "invalid Transfer-Encoding":
-        return RawRequest("POST", "/api/users", [("Transfer-Encoding", "gzip, chunked, x")],
-                          b"0\r\n\r\n", shapes)
-    if kind == "head over 16 KiB":
-        return RawRequest("GET", "/api/tags", [("X-Big", "x" * 17000)], None, shapes)
-    return RawRequest("get", "/api/tags", [], None, shapes)
 
 
 FAMILIES = {  # generator: weight (out of 100)
