@@ -189,21 +189,18 @@ def body_requests(draw, live: Live) -> RawRequest:
     return RawRequest(method, target, headers, data, frozenset(shapes))
 
 
-FAMILIES = {  # generator: weight (out of 100)
+FAMILIES = {  # generator: how many of every 100 requests it builds
     "openapi": 38, "mutated": 20, "tokens": 9, "bodies": 11, "targets": 8, "queries": 6,
     "headers": 4, "methods": 2, "server-layer": 2,
 }
 
 
-def requests(live: Live) -> st.SearchStrategy[tuple[str, RawRequest | None]]:
-    """Return the fuzzer's strategy: (family, request), families drawn by weight."""
-    builders = {
+def builders(live: Live) -> dict[str, st.SearchStrategy[RawRequest | None]]:
+    """Return each generator's strategy, by family name."""
+    return {
         "openapi": openapi_requests(live), "mutated": mutated_requests(live),
         "tokens": token_requests(live), "bodies": body_requests(live),
         "targets": target_requests(live), "queries": query_requests(live),
         "headers": header_requests(live), "methods": method_requests(live),
         "server-layer": server_layer_requests(live),
     }
-    weighted = [family for family, weight in FAMILIES.items() for _ in range(weight)]
-    return st.sampled_from(weighted).flatmap(
-        lambda family: builders[family].map(lambda request: (family, request)))

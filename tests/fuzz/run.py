@@ -19,6 +19,7 @@ from hypothesis import seed as hypothesis_seed
 from tests.fuzz import generators, tables
 from tests.fuzz.sides import Pair
 from tests.fuzz.verdict import Difference, judge
+from tests.fuzz.wire import RawRequest
 from tests.support.databases import DatabaseFactory
 
 
@@ -51,9 +52,22 @@ class Report:
         return "\n".join(lines)
 
 
+def _sending(send, family: str):
+    """Return a one-argument function Hypothesis can drive: ``send(family, request)``."""
+
+    def send_one(request: RawRequest | None) -> None:
+        send(family, request)
+
+    return send_one
+
+
 def fuzz(pairs: int, databases: DatabaseFactory, artifacts: Path, *, seed: int = 0,
          reset_every: int = 100) -> Report:
-    """Send ``pairs`` generated requests to legacy and the backend; return the report."""
+    """Send about ``pairs`` generated requests to legacy and the backend; return the report.
+
+    Requests come in rounds of 100, each generator building its share (FAMILIES) with its
+    own Hypothesis seed, so every generator runs in any run of 100 pairs or more.
+    """
     started = time.monotonic()
     pair = Pair(databases, artifacts)
     report = Report()
@@ -63,8 +77,7 @@ def fuzz(pairs: int, databases: DatabaseFactory, artifacts: Path, *, seed: int =
         pair.seed()
         state = {"before": pair.snapshot(), "writes": 0}
 
-        def one(drawn) -> None:
-            family, request = drawn
+        def one(family: str, request: RawRequest | None) -> None:
             if request is None:
                 report.unsendable += 1
                 return
@@ -90,10 +103,14 @@ def fuzz(pairs: int, databases: DatabaseFactory, artifacts: Path, *, seed: int =
                 print(f"fuzz: {report.pairs} pairs, {len(report.differences)} differed "
                       f"({len(report.undocumented)} undocumented)", flush=True)
 
-        run = settings(max_examples=pairs, database=None, deadline=None,
-                       phases=[Phase.generate], suppress_health_check=list(HealthCheck))(
-            given(generators.requests(pair.live))(one))
-        hypothesis_seed(seed)(run)()
+        strategies = generators.builders(pair.live)
+        for batch in range(-(-pairs // 100)):  # rounds of 100: each family its share
+            for number, (family, share) in enumerate(generators.FAMILIES.items()):
+                test = given(strategies[family])(_sending(one, family))
+                run = settings(max_examples=share, database=None, deadline=None,
+                               phases=[Phase.generate],
+                               suppress_health_check=list(HealthCheck))(test)
+                hypothesis_seed(seed * 1_000_003 + batch * 101 + number)(run)()
     finally:
         pair.close()
         report.seconds = time.monotonic() - started
