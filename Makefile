@@ -6,7 +6,7 @@ STRANGLER := $(VENV)/bin/strangler
 SQLITE_DEFAULT := sqlite:///$(CURDIR)/instance/strangler.db
 API ?= http://127.0.0.1:8000/api
 
-.PHONY: setup migrate legacy proxy run test monitoring conformance bench bench-proxy bench-backend bench-shadow lint deploy-test hostile
+.PHONY: setup migrate legacy proxy run test monitoring conformance fuzz bench bench-proxy bench-backend bench-shadow lint deploy-test hostile
 
 setup: $(VENV)/.installed legacy/node_modules/.installed node_modules/.installed
 	tools/ensure-chromium
@@ -48,6 +48,12 @@ monitoring: setup
 
 conformance: setup
 	tools/conformance "$(API)"
+
+# Differential fuzzing: PAIRS generated requests to legacy and the backend (docs/fuzzing.md).
+PAIRS ?= 20000
+SEED ?= 1
+fuzz: setup
+	nice $(PY) -m tests.fuzz --pairs $(PAIRS) --seed $(SEED)
 
 lint: setup
 	$(VENV)/bin/ruff check backend proxy shadow tests migrations

@@ -12,6 +12,7 @@ from backend import tokens
 from backend.database import db
 from backend.errors import Unauthorized
 from backend.models import User
+from backend.node_unicode import to_lower_case
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -26,18 +27,24 @@ def authenticate() -> None:
     header = request.headers.get("Authorization")
     if header is None:
         return
-    parts = header.split(" ")
-    if len(parts) != 2 or parts[0].lower() != "token" or not parts[1]:
-        raise Unauthorized("token", "is malformed")
+    token = token_from(header)
     try:
-        claims = tokens.verify(parts[1])
+        claims = tokens.verify(token)
     except tokens.InvalidToken as error:
         raise Unauthorized("token", error.reason) from None
     user = db.session.get(User, claims.user_id)
     if user is None:
         raise Unauthorized("token", "is invalid")
     g.user = user
-    g.token = parts[1]
+    g.token = token
+
+
+def token_from(header: str) -> str:
+    """Return the token of ``Token <jwt>`` (scheme in any case); raise 401 ``is malformed``."""
+    parts = header.split(" ")
+    if len(parts) != 2 or to_lower_case(parts[0]) != "token" or not parts[1]:
+        raise Unauthorized("token", "is malformed")
+    return parts[1]
 
 
 def login_required(view: View) -> View:

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from backend.json import json_response
 from backend.rawpath import raw_path
+from backend.status_line import with_node_reason
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,12 @@ def encode_url(path: str) -> str:
 
 def not_found_page() -> Response:
     """Return Express's own 404 page (finalhandler) for the current request."""
-    message = f"Cannot {request.method} {encode_url(raw_path())}"
+    return express_404(request.method, raw_path())
+
+
+def express_404(method: str, resource: str) -> Response:
+    """Return finalhandler's 404 page for ``method`` on ``resource`` (a pathname)."""
+    message = f"Cannot {method} {encode_url(resource)}"
     html = escape(message, quote=True).replace("&#x27;", "&#39;").replace("  ", " &nbsp;")
     body = (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
@@ -99,7 +105,7 @@ def not_found_page() -> Response:
     response = Response(body, status=404, content_type="text/html; charset=utf-8")
     response.headers["Content-Security-Policy"] = "default-src 'none'"
     response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return with_node_reason(response)
 
 
 def init_app(app: Flask) -> None:

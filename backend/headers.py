@@ -8,6 +8,8 @@ import re
 
 from flask import Flask, Response, request
 
+from backend.status_line import with_node_reason
+
 ALLOWED_METHODS = "GET,HEAD,PUT,PATCH,POST,DELETE"
 _NO_CACHE = re.compile(r"(?:^|,)\s*?no-cache\s*?(?:,|$)")
 
@@ -58,14 +60,14 @@ def preflight() -> Response:
 
 
 def finish(response: Response) -> Response:
-    """Add Express's headers to ``response``; turn a fresh GET into a 304."""
+    """Add Express's headers and Node's reason phrase; turn a fresh GET into a 304."""
     response.headers["X-Powered-By"] = "Express"
     response.headers["Access-Control-Allow-Origin"] = "*"
     if response.status_code == 204 or response.direct_passthrough:
         response.headers.pop("Content-Type", None)
-        return response
+        return with_node_reason(response)
     if response.mimetype != "application/json":
-        return response
+        return with_node_reason(response)
     etag = weak_etag(response.get_data())
     response.headers["ETag"] = etag
     fresh_status = 200 <= response.status_code < 300 or response.status_code == 304
@@ -74,7 +76,7 @@ def finish(response: Response) -> Response:
         response.set_data(b"")
         for name in ("Content-Type", "Content-Length", "Transfer-Encoding"):
             response.headers.pop(name, None)
-    return response
+    return with_node_reason(response)
 
 
 def init_app(app: Flask) -> None:

@@ -1,25 +1,25 @@
-"""The request path as the client wrote it, percent-escapes kept (what Express matches on)."""
+"""The request target as the client wrote it, and the pathname Express shows for it."""
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from flask import request
 
 RAW_PATH = "strangler.raw_path"
 
 
-def raw_path_of(environ) -> str:
-    """Return the raw path of the WSGI request ``environ``."""
+def request_target(environ) -> str:
+    """Return the WSGI request's target as sent (``RAW_URI``/``REQUEST_URI``), or rebuilt."""
     raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
     if raw:
-        if not raw.startswith("/"):
-            raw = urlsplit(raw).path or "/"
-        return raw.split("?", 1)[0]
+        return raw
     path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
-    return quote(path.encode("latin-1"), safe="/:@!$&'()*+,;=-._~")
+    target = quote(path.encode("latin-1"), safe="/:@!$&'()*+,;=-._~")
+    query = environ.get("QUERY_STRING")
+    return f"{target}?{query}" if query else target
 
 
 def raw_path() -> str:
-    """Return the current request's raw path."""
-    return request.environ.get(RAW_PATH) or raw_path_of(request.environ)
+    """Return the pathname Express reads from the current request's target (``%`` kept)."""
+    return request.environ[RAW_PATH]

@@ -32,6 +32,16 @@ def js_trim(text: str) -> str:
     return text.strip(JS_WHITESPACE)
 
 
+def decimal_value(digits: str) -> int | float:
+    """Return ``Number(digits)`` for a run of decimal digits, exact up to ten digits.
+
+    Longer values (after leading zeros) exceed every bound the API checks against, so they
+    come back as infinity instead of converting thousands of digits.
+    """
+    significant = digits.lstrip("0")
+    return int(significant or "0") if len(significant) <= 10 else float("inf")
+
+
 def is_blank(value: Any) -> bool:
     """Tell whether ``value`` is null, absent or a string that is empty once trimmed."""
     return value is None or value is MISSING or (isinstance(value, str) and not js_trim(value))

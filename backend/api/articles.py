@@ -6,10 +6,11 @@ import re
 
 from flask import Blueprint, Response, g, request
 
-from backend import serializers, validation
+from backend import querystring, serializers, validation
 from backend.auth import login_optional, login_required
 from backend.errors import ValidationFailed
 from backend.json import json_response
+from backend.routing import QUERY
 from backend.services import article_views, articles
 
 bp = Blueprint("articles", __name__, url_prefix="/api/articles")
@@ -20,35 +21,34 @@ BOUNDS = {"limit": (1, 100, 20), "offset": (0, 2147483647, 0)}
 
 
 def page_arguments(*, filters: bool) -> tuple[article_views.ListFilters, int, int]:
-    """Read the list's query parameters, reporting every invalid one (422)."""
+    """Read the list's query parameters as legacy's listQuery does, reporting every error."""
+    query = querystring.parse(request.environ.get(QUERY))
     errors: dict[str, str] = {}
-    values: dict[str, str] = {}
-    names = (*FILTERS, *BOUNDS) if filters else tuple(BOUNDS)
-    for name in names:
-        given = request.args.getlist(name)
-        if len(given) > 1:
-            # Legacy: a repeated filter is "not a single value"; a repeated number is no integer.
-            errors[name] = "must be a single value" if name in FILTERS else _range_error(name)
-        elif given:
-            values[name] = given[0]
-    for name in FILTERS:
-        if name in values and "\x00" in values[name]:
+    chosen: dict[str, str] = {}
+    for name in FILTERS if filters else ():
+        value = query.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            errors[name] = "must be a single value"
+        elif "\x00" in value:
             errors[name] = validation.NUL
+        else:
+            chosen[name] = value
     numbers = {}
     for name, (low, high, default) in BOUNDS.items():
-        if name in errors:
-            continue
-        raw = values.get(name)
-        if raw is None:
+        value = query.get(name)
+        if value is None:
             numbers[name] = default
-        elif _DECIMAL.fullmatch(raw) and low <= int(raw) <= high:
-            numbers[name] = int(raw)
+        elif (isinstance(value, str) and _DECIMAL.fullmatch(value)
+              and low <= validation.decimal_value(value) <= high):
+            numbers[name] = int(validation.decimal_value(value))
         else:
             errors[name] = _range_error(name)
     if errors:
         raise ValidationFailed(errors)
-    chosen = article_views.ListFilters(**{name: values.get(name, "") for name in FILTERS})
-    return chosen, numbers["limit"], numbers["offset"]
+    listed = article_views.ListFilters(**{name: chosen.get(name, "") for name in FILTERS})
+    return listed, numbers["limit"], numbers["offset"]
 
 
 def _range_error(name: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from backend import signals, validation
@@ -152,18 +153,20 @@ def _field_errors(values: dict[str, Any]) -> dict[str, str]:
 
 
 def _attach_tags(article: Article, names: list[str]) -> None:
+    """Link ``names`` to ``article``, inserting the tags as legacy does.
+
+    Legacy inserts every name with ``ON CONFLICT (name) DO NOTHING``: on PostgreSQL each name
+    takes a value from the tags sequence, new or not, so the ids of later tags are the same
+    on both sides only if this side inserts the same way.
+    """
     if not names:
         return
-    existing = {
-        tag.name: tag for tag in db.session.scalars(sa.select(Tag).where(Tag.name.in_(names)))
-    }
-    for name in names:
-        if name not in existing:
-            existing[name] = Tag(name=name)
-            db.session.add(existing[name])
-    db.session.flush()
-    for position, name in enumerate(names):
-        db.session.add(
-            ArticleTag(article_id=article.id, tag_id=existing[name].id, position=position)
-        )
-    db.session.flush()
+    dialect = db.session.get_bind().dialect.name
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Tag)
+    db.session.execute(insert.values([{"name": name} for name in names])
+                       .on_conflict_do_nothing(index_elements=["name"]))
+    ids = dict(db.session.execute(sa.select(Tag.name, Tag.id).where(Tag.name.in_(names))).all())
+    db.session.execute(sa.insert(ArticleTag), [
+        {"article_id": article.id, "tag_id": ids[name], "position": position}
+        for position, name in enumerate(names)
+    ])

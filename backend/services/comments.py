@@ -69,8 +69,8 @@ def delete(user: User, slug: str, comment_id: str) -> None:
     """Delete ``user``'s comment ``comment_id`` on ``slug``."""
     article = articles.find(slug)
     comment = None
-    if _COMMENT_ID.fullmatch(comment_id) and 1 <= int(comment_id) <= MAX_ID:
-        comment = db.session.get(Comment, int(comment_id))
+    if _COMMENT_ID.fullmatch(comment_id) and 1 <= validation.decimal_value(comment_id) <= MAX_ID:
+        comment = db.session.get(Comment, int(validation.decimal_value(comment_id)))
     if comment is None or comment.article_id != article.id:
         raise NotFound("comment", "not found")
     if comment.author_id != user.id:

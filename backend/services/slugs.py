@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
-
 import sqlalchemy as sa
 
 from backend.database import db
 from backend.models import Article
+from backend.node_unicode import slug_text
 
-_SEPARATORS = re.compile(r"[^a-z0-9]+")
 MAX_BASE = 300  # leaves room for a "-N" suffix in the 320-character column
 
 
 def slugify(title: str) -> str:
     """Return the base slug for ``title`` (``article`` when nothing is left)."""
-    decomposed = unicodedata.normalize("NFKD", title)
-    stripped = "".join(char for char in decomposed if unicodedata.category(char) != "Mn")
-    slug = _SEPARATORS.sub("-", stripped.lower()).strip("-")
-    slug = slug[:MAX_BASE].rstrip("-")
+    slug = slug_text(title).strip("-")[:MAX_BASE].rstrip("-")
     return slug or "article"
 
 

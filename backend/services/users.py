@@ -12,6 +12,7 @@ from backend.database import db
 from backend.errors import Unauthorized, ValidationFailed
 from backend.models import User
 from backend.models.types import utcnow
+from backend.node_unicode import to_lower_case
 from backend.passwords import check_password, hash_password
 from backend.validation import MISSING
 
@@ -35,12 +36,15 @@ def register(fields: dict[str, Any] | None) -> User:
         raise ValidationFailed(errors)
     unique = {"username": username, "email": email}  # reported in this order
     _check_unique(None, unique)
+    now = utcnow()  # one instant for both columns, as legacy writes them
     user = User(
         username=username,
         email=email,
         password_hash=hash_password(password),
         bio=None,
         image=None,
+        created_at=now,
+        updated_at=now,
     )
     db.session.add(user)
     _commit_account(user, unique)
@@ -59,7 +63,9 @@ def login(fields: dict[str, Any] | None) -> User:
         raise ValidationFailed(errors)
     user = None
     if "\x00" not in email:
-        user = db.session.scalar(sa.select(User).where(User.email == email.lower()))
+        # Legacy lower-cases the email in the route and again in its store query.
+        lowered = to_lower_case(to_lower_case(email))
+        user = db.session.scalar(sa.select(User).where(User.email == lowered))
     if user is None or not check_password(password, user.password_hash):
         raise Unauthorized("email or password", "is invalid")
     return user
@@ -112,9 +118,9 @@ def _login_field(value: Any) -> str | None:
 
 
 def _lower_email(fields: dict[str, Any]) -> dict[str, Any]:
-    """Lower-case a string ``email`` before any rule looks at it, as legacy does."""
+    """Lower-case a string ``email`` (as JavaScript does) before any rule looks at it."""
     email = fields.get("email")
-    return {**fields, "email": email.lower()} if isinstance(email, str) else fields
+    return {**fields, "email": to_lower_case(email)} if isinstance(email, str) else fields
 
 
 def _failing(**messages: str | None) -> dict[str, str]:

@@ -10,7 +10,7 @@ import pytest
 
 from tests.comparative.scenario import Scenario
 from tests.support.databases import DatabaseFactory
-from tests.support.processes import ServerProcess, gunicorn_process
+from tests.support.processes import ServerProcess, backend_process
 
 
 @dataclass
@@ -19,6 +19,8 @@ class Sides:
     legacy: ServerProcess
     backend: ServerProcess
     log: Path
+    legacy_database: str
+    backend_database: str
 
 
 @pytest.fixture(scope="session", params=["postgresql", "sqlite"])
@@ -30,13 +32,12 @@ def sides(
 ) -> Iterator[Sides]:
     """Start legacy and the backend (gunicorn) on two identical fresh databases."""
     kind = request.param
-    legacy = start_legacy(databases.create(kind))
-    backend = gunicorn_process(
-        "backend", "backend.wsgi:app", databases.create(kind), artifacts_dir, ready_path="/api/tags"
-    ).start()
+    legacy_database, backend_database = databases.create(kind), databases.create(kind)
+    legacy = start_legacy(legacy_database)
+    backend = backend_process(backend_database, artifacts_dir).start()
     log = artifacts_dir / f"comparative-{kind}.jsonl"
     log.write_text("")
-    yield Sides(kind, legacy, backend, log)
+    yield Sides(kind, legacy, backend, log, legacy_database, backend_database)
     backend.stop()
     legacy.stop()
 

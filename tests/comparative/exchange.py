@@ -17,6 +17,7 @@ class Reply:
     status: int
     headers: dict[str, str]
     body: bytes
+    reason: str = ""
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
@@ -24,10 +25,13 @@ class Reply:
 
 @dataclass
 class Request:
+    """``headers`` are sent in order, then ``header_lines`` (names may repeat there)."""
+
     method: str
     path: str
     body: bytes | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    header_lines: list[tuple[str, str]] = field(default_factory=list)
 
 
 def send(base_url: str, request: Request, timeout: float = 15.0) -> Reply:
@@ -36,11 +40,13 @@ def send(base_url: str, request: Request, timeout: float = 15.0) -> Reply:
     host, port = netloc.rsplit(":", 1)
     connection = http.client.HTTPConnection(host, int(port), timeout=timeout)
     try:
-        connection.putrequest(request.method, request.path, skip_accept_encoding=True)
-        headers = dict(request.headers)
+        # Host is written here: http.client would take it from an absolute target.
+        connection.putrequest(request.method, request.path, skip_host=True,
+                              skip_accept_encoding=True)
+        headers = {"Host": netloc, **request.headers}
         if request.body is not None and "Content-Length" not in headers:
             headers["Content-Length"] = str(len(request.body))
-        for name, value in headers.items():
+        for name, value in [*headers.items(), *request.header_lines]:
             connection.putheader(name, value)
         connection.endheaders(request.body)
         response = connection.getresponse()
@@ -49,6 +55,6 @@ def send(base_url: str, request: Request, timeout: float = 15.0) -> Reply:
         for name, value in response.getheaders():
             key = name.lower()
             merged[key] = f"{merged[key]}, {value}" if key in merged else value
-        return Reply(response.status, merged, body)
+        return Reply(response.status, merged, body, response.reason)
     finally:
         connection.close()

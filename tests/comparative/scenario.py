@@ -28,10 +28,11 @@ _scenario_numbers = itertools.count(1)
 class Step:
     """One request of a scenario.
 
-    ``json`` is sent as ``application/json``; ``raw`` (bytes) is sent as is with ``headers``.
-    ``user`` names whose captured token goes in ``Authorization: Token ...``. ``capture`` maps
-    a name to a dotted path in the reply's JSON (``"article.slug"``, ``"comment.id"``).
-    ``path`` may use ``{name}`` for this side's captures.
+    ``json`` is sent as ``application/json``; ``raw`` (bytes) is sent as is with ``headers``
+    (then ``header_lines``, whose names may repeat). ``user`` names whose captured token goes in
+    ``Authorization: Token ...``; ``authorization`` is instead a whole header value that, like
+    ``path``, may use ``{name}`` for this side's captures. ``capture`` maps a name to a dotted
+    path in the reply's JSON (``"article.slug"``, ``"comment.id"``).
     """
 
     method: str
@@ -41,6 +42,8 @@ class Step:
     user: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     capture: dict[str, str] = field(default_factory=dict)
+    header_lines: list[tuple[str, str]] = field(default_factory=list)
+    authorization: str | None = None
 
     def request(self, captures: dict[str, str]) -> Request:
         headers = dict(self.headers)
@@ -54,7 +57,10 @@ class Step:
             headers.setdefault("Content-Type", "application/json")
         if self.user is not None:
             headers["Authorization"] = f"Token {captures['token:' + self.user]}"
-        return Request(self.method, self.path.format_map(captures), body, headers)
+        if self.authorization is not None:
+            headers["Authorization"] = self.authorization.format_map(captures)
+        return Request(self.method, self.path.format_map(captures), body, headers,
+                       list(self.header_lines))
 
 
 @dataclass

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.processes import ServerProcess, gunicorn_process
+from tests.support.processes import ServerProcess, backend_process
 
 
 @pytest.fixture(scope="session")
@@ -15,10 +15,7 @@ def start_backend(artifacts_dir: Path) -> Iterator[Callable[..., ServerProcess]]
     started: list[ServerProcess] = []
 
     def start(database_url: str, **env: str) -> ServerProcess:
-        server = gunicorn_process(
-            "backend", "backend.wsgi:app", database_url, artifacts_dir, ready_path="/api/tags",
-            **env,
-        ).start()
+        server = backend_process(database_url, artifacts_dir, **env).start()
         started.append(server)
         return server
 

@@ -102,3 +102,21 @@ def test_lists_agree_across_sides(both) -> None:
     assert legacy.get("/tags").json() == backend.get("/tags").json()
     slugs = [a["slug"] for a in backend.get("/articles").json()["articles"]]
     assert slugs == ["listed-3", "listed-2", "listed-1", "listed-0"]
+
+
+@pytest.mark.parametrize("char", ["\ua7cb", "\U00010d50", "\u1c89"])
+def test_an_email_only_node_lower_cases_works_across_sides(both, char: str) -> None:
+    """Node 20 (Unicode 17) lower-cases these; Python 3.13 (15.1) did not: the account legacy
+    stored could not log in through Flask, and Flask let a second account take the email."""
+    legacy, backend = both
+    email = f"{char}x{ord(char)}@b.co"
+    registered = legacy.post("/users", json={"user": {
+        "username": f"skew{ord(char)}", "email": email, "password": "password123"}})
+    assert registered.status_code == 201
+    login = backend.post("/users/login", json={"user": {"email": email,
+                                                        "password": "password123"}})
+    assert login.status_code == 200, login.text
+    again = backend.post("/users", json={"user": {
+        "username": f"again{ord(char)}", "email": email, "password": "password123"}})
+    assert again.status_code == 422
+    assert again.json() == {"errors": {"email": ["has already been taken"]}}

@@ -11,6 +11,8 @@ from flask.testing import FlaskClient
 from backend.errors import encode_url
 from backend.headers import is_fresh, weak_etag
 from backend.routing import LooseRoute, decode_component
+from backend.status_line import REASON_PHRASES
+from tests.support.node_oracle import ask_one
 
 
 def test_weak_etag_matches_express() -> None:
@@ -21,8 +23,8 @@ def test_weak_etag_matches_express() -> None:
 
 def test_loose_routes() -> None:
     route = LooseRoute("/api/articles/<param:slug>/comments", {"GET", "POST"})
-    assert route.match("/API/Articles/Ab%20c/Comments/") == ["Ab%20c"]
-    assert route.match("/api/articles/a/comments//") is None
+    assert route.match("/Articles/Ab%20c/Comments/") == ["Ab%20c"]  # inside the /api mount
+    assert route.match("/articles/a/comments//") is None
     assert route.canonical(["a/b%"]) == "/api/articles/a%2Fb%25/comments"
     assert decode_component("%E6%97%A5") == "日"
     for bad in ("%", "%ZZ", "%E6%97", "%C0%AF"):
@@ -163,3 +165,18 @@ def test_json_nested_deeper_than_the_c_scanner_allows(client: FlaskClient, data:
     response = client.post("/api/users", data=data, content_type="application/json")
     assert response.status_code == 422
     assert response.json == {"errors": errors}
+
+
+def test_reason_phrases_are_nodes() -> None:
+    node = {int(code): phrase for code, phrase in ask_one("statusCodes").items()}
+    assert REASON_PHRASES == node
+
+
+@pytest.mark.parametrize(
+    "method, path, status",
+    [("POST", "/api/users", "422 Unprocessable Entity"), ("GET", "/api/nope", "404 Not Found"),
+     ("OPTIONS", "/api/tags", "204 No Content"), ("GET", "/api/user", "401 Unauthorized")],
+)
+def test_every_response_carries_nodes_reason_phrase(client, method: str, path: str,
+                                                    status: str) -> None:
+    assert client.open(path, method=method, json={}).status == status

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import random
 import time
 
 import bcrypt
@@ -12,7 +13,12 @@ import pytest
 from flask import Flask
 
 from backend import tokens
+from backend.auth import token_from
+from backend.errors import Unauthorized
+from backend.node_buffer import from_base64
 from backend.passwords import check_password, hash_password
+from tests.support import jwt_variants
+from tests.support.node_oracle import ask_each
 from tests.support.processes import TEST_JWT_SECRET
 
 
@@ -117,3 +123,53 @@ def test_password_hashes_are_bcrypt_cost_10_and_read_2a_and_2b() -> None:
     long_password = "é" * 40  # 80 bytes: bcryptjs (and this side) use the first 72
     assert check_password(long_password, bcrypt.hashpw(long_password.encode()[:72],
                                                        bcrypt.gensalt(4)).decode())
+
+
+@pytest.fixture(scope="module")
+def legacy_verdicts() -> dict[str, object]:
+    """Legacy's requireAuth on every variant, at a clock a minute ahead of the tokens'."""
+    now = int(time.time())
+    named = jwt_variants.variants(TEST_JWT_SECRET, 42, now)
+    headers = {name: f"Token {value}" for name, value in named.items()}
+    answers = ask_each("authenticate", [[header, TEST_JWT_SECRET] for header in headers.values()])
+    return {name: (headers[name], answer) for name, answer in zip(headers, answers, strict=True)}
+
+
+def test_token_variants_are_accepted_exactly_as_jsonwebtoken_does(
+    app: Flask, legacy_verdicts: dict[str, object]
+) -> None:
+    different = {}
+    with app.app_context():
+        for name, (header, legacy) in legacy_verdicts.items():
+            try:
+                ours: dict[str, object] = {"userId": tokens.verify(token_from(header)).user_id}
+            except tokens.InvalidToken as error:
+                ours = {"message": error.reason}
+            except Unauthorized as error:
+                ours = {"message": error.errors["token"]}
+            if ours != legacy:
+                different[name] = (legacy, ours)
+    assert not different, f"legacy vs backend: {different}"
+    assert legacy_verdicts["issued"][1] == {"userId": 42}
+    assert legacy_verdicts["padded signature"][1] == {"message": "is invalid"}
+    assert legacy_verdicts["non-string kid"][1] == {"userId": 42}
+
+
+def _random_samples(seed: int, alphabet: bytes, count: int, longest: int) -> list[bytes]:
+    generator = random.Random(seed)
+    return [bytes(generator.choice(alphabet) for _ in range(generator.randrange(longest)))
+            for _ in range(count)]
+
+
+def test_payload_bytes_decode_as_nodes_buffer_to_string() -> None:
+    # Bytes dense in lead and continuation bytes, surrogate and overlong forms.
+    alphabet = bytes([0x41, 0x22, 0x80, 0x8F, 0x9F, 0xA0, 0xBF, 0xC0, 0xC2, 0xDF, 0xE0, 0xED,
+                      0xEF, 0xF0, 0xF4, 0xF5, 0xFF, 0xBB])
+    samples = _random_samples(7, alphabet, 3000, 9)
+    assert [sample.decode("utf-8", "replace") for sample in samples] == ask_each("utf8", samples)
+
+
+def test_base64_decodes_as_nodes_buffer() -> None:
+    alphabet = b"AQgw_-/+Zz09"
+    texts = [sample.decode() for sample in _random_samples(11, alphabet, 2000, 11)]
+    assert [list(from_base64(text)) for text in texts] == ask_each("base64", texts)

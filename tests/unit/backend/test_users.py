@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from backend.database import db
@@ -152,3 +154,20 @@ def test_update_user_validation(api: Api, user: dict, errors: dict) -> None:
     assert list(response.json["errors"]) == list(errors)
     not_object = api.call("PUT", "/api/user", "jake", json={"user": None})
     assert not_object.json == {"errors": {"user": ["must be an object"]}}
+
+
+def test_registration_reads_the_clock_once(api: Api, app, monkeypatch) -> None:
+    """created_at and updated_at are one instant even when the clock moves between reads."""
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    reads = iter(range(1000))
+
+    class SteppingClock(datetime):
+        @classmethod
+        def now(cls, tz=None):  # each read is a millisecond after the previous one
+            return start + timedelta(milliseconds=next(reads))
+
+    monkeypatch.setattr("backend.models.types.datetime", SteppingClock)
+    api.register("clocked")
+    with app.app_context():
+        user = db.session.query(User).one()
+        assert user.created_at == user.updated_at
