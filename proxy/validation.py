@@ -164,7 +164,14 @@ def _route_problems(document: Any, filename: str, shapes: set[Shape] | None) -> 
 
 
 def load_table(text: str, filename: str, shapes: set[Shape] | None) -> RouteTable:
-    """Parse and validate routes.yaml text into a table versioned by its content hash."""
+    """Parse and validate routes.yaml text into a table versioned by its content hash.
+
+    An empty file is refused: it is what a reader sees between an editor's truncate and its
+    write, and taking it as "no routes" would switch every route back at once.
+    """
+    if not text.strip():
+        raise RouteFileError([f"{filename}:1: (top level): the file is empty (a table with no"
+                              " routes is written `routes: []`)"])
     config = validate_document(parse_document(text, filename), filename, shapes)
     version = hashlib.sha256(text.encode()).hexdigest()[:16]
     return RouteTable(config, version)

@@ -82,3 +82,16 @@ def test_a_file_that_vanishes_and_comes_back_unchanged_clears_the_error(tmp_path
     assert source.last_error is None
     assert metrics.ROUTES_REJECTED._value.get() == 0
     assert source.table.version == good.version
+
+
+@pytest.mark.parametrize("half_written", ["", "\n", "  \n\n"])
+def test_an_empty_file_mid_write_keeps_the_last_good_table(tmp_path: Path, half_written: str) -> None:
+    """An editor or `>` redirect truncates before it writes: that instant is not a table."""
+    path = tmp_path / "routes.yaml"
+    path.write_text(GOOD)
+    source = RouteSource(path, lambda: None)
+    good = source.table
+    bump(path, half_written)
+    assert source.check() is False
+    assert source.table is good
+    assert "empty" in source.last_error
