@@ -4,8 +4,10 @@ A header sent more than once is not simply joined (what WSGI servers do, with ",
 keeps only the first ``Authorization``, ``Content-Type``, ``Host``, ``User-Agent`` and the
 other fields of its drop list, joins ``Cookie`` with ``"; "`` and everything else with
 ``", "``, and reads at most 1,000 header lines (2,000 name and value entries). The backend's
-own gunicorn applies this before the WSGI environ is built (``deploy/backend.gunicorn.conf.py``),
-so the app reads headers as legacy reads them.
+own gunicorn and the proxy's apply this before the WSGI environ is built
+(``gunicorn_lines``, called from ``pre_request`` in ``deploy/backend.gunicorn.conf.py`` and
+``deploy/gunicorn.conf.py``), so the app, served alone or in the proxy, and legacy behind the
+proxy read headers as legacy reads them.
 """
 
 from __future__ import annotations
@@ -42,3 +44,13 @@ def as_node_reads(lines: list[tuple[str, str]]) -> list[tuple[str, str]]:
     joined = [(names[field], JOINERS.get(field, DEFAULT_JOINER).join(values))
               for field, values in merged.items()]
     return joined + apart
+
+
+def gunicorn_lines(lines: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Return gunicorn's parsed header ``lines`` (upper-case names) merged as Node reads them.
+
+    ``Connection`` lines are left as they are and last: gunicorn reads them itself.
+    """
+    connection = [(name, value) for name, value in lines if name == "CONNECTION"]
+    others = [(name, value) for name, value in lines[:MAX_HEADER_LINES] if name != "CONNECTION"]
+    return as_node_reads(others) + connection

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 
-from backend.node_headers import MAX_HEADER_LINES, as_node_reads
+from backend.node_headers import gunicorn_lines
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8001')}"
 limit_request_line = 0  # no limit of its own (gunicorn caps it at 1 MiB); Node: 16 KiB heads
@@ -26,7 +26,4 @@ control_socket_disable = True
 
 def pre_request(worker, req) -> None:
     """Merge repeated header lines as Node's http module does (gunicorn joins them with ",")."""
-    read = req.headers[:MAX_HEADER_LINES]
-    connection = [(name, value) for name, value in req.headers if name == "CONNECTION"]
-    others = [(name, value) for name, value in read if name != "CONNECTION"]
-    req.headers = as_node_reads(others) + connection  # gunicorn reads Connection itself
+    req.headers = gunicorn_lines(req.headers)

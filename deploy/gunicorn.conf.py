@@ -14,6 +14,8 @@ import os
 import shutil
 import tempfile
 
+from backend.node_headers import gunicorn_lines
+
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1)))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "proxy.worker.IntakeWorker")
@@ -40,6 +42,12 @@ def on_starting(server) -> None:
     directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
     shutil.rmtree(directory, ignore_errors=True)
     os.makedirs(directory, exist_ok=True)
+
+
+def pre_request(worker, req) -> None:
+    """Merge repeated header lines as Node's http module does (gunicorn joins them with ","):
+    legacy behind the proxy and the in-process backend then read what legacy alone reads."""
+    req.headers = gunicorn_lines(req.headers)
 
 
 def post_worker_init(worker) -> None:

@@ -67,6 +67,26 @@ def test_hop_by_hop_request_headers_are_stripped(proxy: ServerProcess) -> None:
     assert seen["x-end-to-end"] == "kept"
 
 
+def test_repeated_headers_reach_the_upstream_merged_as_node_reads_them(
+        proxy: ServerProcess) -> None:
+    """Both sides must read repeated lines as legacy's Node server does: first Authorization
+    wins, Cookie lines joined with "; ", the rest with ", " (gunicorn alone joins with ",")."""
+    connection = http.client.HTTPConnection("127.0.0.1", proxy.port, timeout=10)
+    connection.putrequest("GET", "/api/echo", skip_host=True, skip_accept_encoding=True)
+    for name, value in [("Host", f"127.0.0.1:{proxy.port}"), ("Authorization", "Token first"),
+                        ("Authorization", "Token second"), ("Cookie", "a=1"), ("Cookie", "b=2"),
+                        ("X-Note", "one"), ("X-Note", "two")]:
+        connection.putheader(name, value)
+    connection.endheaders()
+    response = connection.getresponse()
+    seen = dict(json.loads(response.read())["headers"])
+    connection.close()
+    assert response.status == 200
+    assert seen["authorization"] == "Token first"
+    assert seen["cookie"] == "a=1; b=2"
+    assert seen["x-note"] == "one, two"
+
+
 def test_hop_by_hop_response_headers_are_stripped(proxy: ServerProcess) -> None:
     response, _ = raw_request(proxy, "GET", "/api/hop", {})
     names = {name.lower() for name, _ in response.getheaders()}

@@ -85,7 +85,8 @@ def test_a_file_that_vanishes_and_comes_back_unchanged_clears_the_error(tmp_path
 
 
 @pytest.mark.parametrize("half_written", ["", "\n", "  \n\n"])
-def test_an_empty_file_mid_write_keeps_the_last_good_table(tmp_path: Path, half_written: str) -> None:
+def test_an_empty_file_mid_write_keeps_the_last_good_table(
+        tmp_path: Path, half_written: str) -> None:
     """An editor or `>` redirect truncates before it writes: that instant is not a table."""
     path = tmp_path / "routes.yaml"
     path.write_text(GOOD)
