@@ -16,8 +16,8 @@ TAGS, ARTICLE = "GET /api/tags", "GET /api/articles/:slug"
 def seeded(make_app, databases):
     """A proxy app on its own database holding comparisons of two routes."""
     from backend.database import database_url
-    from proxy.dashboard.accounts import create_user
-    from proxy.dashboard.models import Role
+    from rollout.dashboard.accounts import create_user
+    from rollout.dashboard.models import Role
     from tests.unit.dashboard.conftest import PASSWORD
 
     app = make_app(SQLALCHEMY_DATABASE_URI=database_url(databases.create("sqlite")),
@@ -103,8 +103,8 @@ def test_route_links_carry_the_template_and_open_its_page(seeded, login):
 
 def test_markup_in_mismatch_samples_is_shown_escaped(make_app, databases, login):
     from backend.database import database_url
-    from proxy.dashboard.accounts import create_user
-    from proxy.dashboard.models import Role
+    from rollout.dashboard.accounts import create_user
+    from rollout.dashboard.models import Role
     from shadow.compare import compare
     from shadow.comparison import Comparison
     from shadow.store import ParityStore

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from proxy.dashboard.parity import Figures
 from proxy.schema import RouteEntry
+from rollout.dashboard.parity import Figures
 
 ATTENTION = {"failing": 0, "differs": 1, "gathering": 2, "ready": 3, "not compared": 4}
 

@@ -66,7 +66,7 @@ class LoginLimit(db.Model):
     """Login attempts of one username from one client address in the current window.
 
     One row per (username, address), counted with one atomic upsert before the password is
-    checked (proxy.dashboard.attempts). The window starts at the first attempt and is never
+    checked (rollout.dashboard.attempts). The window starts at the first attempt and is never
     pushed back by later ones, so a lockout lasts at most one window.
     """
 

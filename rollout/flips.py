@@ -21,10 +21,10 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
 from backend.database import db
-from proxy.models import RouteChange
+from proxy.lifecycle import state_name
 from proxy.patterns import RoutePattern
-from proxy.schema import RouteEntry, Weights
 from proxy.validation import RouteFileError, Shape, parse_document, validate_document
+from rollout.models import RouteChange
 
 _CANARY = re.compile(r"^canary (\d{1,2})$")
 
@@ -60,15 +60,6 @@ class RouteState:
             "flask": ("flask", "legacy"),
             "flask --no-shadow": ("flask", False),
         }[self.name]
-
-
-def state_name(entry: RouteEntry) -> str:
-    """Return the lifecycle state a route entry is in (its serve/shadow pair, by name)."""
-    if isinstance(entry.serve, Weights):
-        return f"canary {entry.serve.flask}"
-    if entry.serve == "legacy":
-        return "legacy" if entry.shadow_side is None else "shadow"
-    return "flask" if entry.shadow_side is not None else "flask --no-shadow"
 
 
 @contextmanager

@@ -1,4 +1,8 @@
-"""The ``strangler`` command: Flask's CLI around the proxy app (``strangler db ...`` included)."""
+"""The ``strangler`` command: Flask's CLI around the proxy app (``strangler db ...`` included).
+
+This is the composition root of every package. Commands get the app without the dashboard
+(no signing key written, no password hashed) unless they serve it: ``run`` and ``shell``.
+"""
 
 from __future__ import annotations
 
@@ -9,22 +13,33 @@ from pathlib import Path
 
 import click
 import sqlalchemy as sa
-from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask import Flask, current_app, has_app_context
+from flask.cli import FlaskGroup, NoAppException, ScriptInfo, with_appcontext
 
 from backend.database import db
-from proxy import create_app
-from proxy.dashboard.accounts import users_cli
-from proxy.flips import RouteState, add_ignore_rules, flip_route, state_name
-from proxy.models import RouteChange
+from proxy.lifecycle import state_name
 from proxy.patterns import PatternError
 from proxy.schema import Weights
 from proxy.validation import RouteFileError, load_table
-from shadow.cli import noise_command, parity
+from rollout import create_app
+from rollout.dashboard.accounts import users_cli
+from rollout.flips import RouteState, add_ignore_rules, flip_route
+from rollout.models import RouteChange
+from shadow.cli import DATABASE_URL_RESOLVER, noise_command, parity
 from shadow.report import noise_candidates
 from shadow.store import ParityStore
 
-cli = FlaskGroup(create_app=create_app, help="Strangler: migrate a live API one route at a time.")
+# The commands that serve or inspect the whole app, dashboard included.
+SERVING_COMMANDS = frozenset({"run", "shell"})
+
+
+def _create_app() -> Flask:
+    """Build the app for the command being run: with the dashboard only if it serves it."""
+    ctx = click.get_current_context(silent=True)
+    return create_app(dashboard=ctx is not None and ctx.info_name in SERVING_COMMANDS)
+
+
+cli = FlaskGroup(create_app=_create_app, help="Strangler: migrate a live API one route at a time.")
 
 
 def _routes_file() -> Path:
@@ -178,8 +193,26 @@ def prune(max_age_days: int, max_rows: int) -> None:
     click.echo(f"Pruned {deleted} comparisons.")
 
 
+def _app_database_url() -> str | None:
+    """Return the database of the app at hand (shadow's commands read the parity store there)."""
+    if has_app_context():
+        return current_app.config["SQLALCHEMY_DATABASE_URI"]
+    info = click.get_current_context().find_object(ScriptInfo)
+    if info is None or info.create_app is None:
+        return None
+    try:
+        return info.load_app().config.get("SQLALCHEMY_DATABASE_URI")
+    except NoAppException:
+        return None
+
+
+@click.pass_context
+def _mount_parity(ctx: click.Context) -> None:
+    ctx.meta[DATABASE_URL_RESOLVER] = _app_database_url
+
+
 # ``strangler parity ...``: shadow's read commands, plus noise --accept and prune.
-parity_group = click.Group("parity", help=parity.help,
+parity_group = click.Group("parity", help=parity.help, callback=_mount_parity,
                            commands={**parity.commands, "noise": noise, "prune": prune})
 
 cli.add_command(routes)

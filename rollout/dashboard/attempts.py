@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from backend.database import db
 from backend.models.types import utcnow
-from proxy.dashboard.models import LoginLimit
+from rollout.dashboard.models import LoginLimit
 
 
 def admit(username: str, address: str, *, limit: int, window: int) -> bool:

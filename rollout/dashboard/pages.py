@@ -7,14 +7,14 @@ from datetime import timedelta
 from flask import Response, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from proxy.dashboard import parity, routing
-from proxy.dashboard.blueprint import bp
-from proxy.dashboard.chart import parity_chart
-from proxy.dashboard.jsondiff import side_by_side
-from proxy.dashboard.login import operator_required
-from proxy.dashboard.verdict import RouteRow, Thresholds, overview_rows
 from proxy.patterns import PatternError
 from proxy.validation import RouteFileError
+from rollout.dashboard import parity, routing
+from rollout.dashboard.blueprint import bp
+from rollout.dashboard.chart import parity_chart
+from rollout.dashboard.jsondiff import side_by_side
+from rollout.dashboard.login import operator_required
+from rollout.dashboard.verdict import RouteRow, Thresholds, overview_rows
 
 WINDOWS = {"1h": timedelta(hours=1), "24h": timedelta(days=1), "7d": timedelta(days=7)}
 

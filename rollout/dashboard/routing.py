@@ -1,7 +1,7 @@
 """The dashboard's view of routes.yaml: read the file in force, flip a route, read the audit.
 
-Flips go through ``proxy.flips.flip_route``, the same code as ``strangler routes set``, and
-accepted noise through ``proxy.flips.add_ignore_rules``, the same code as ``strangler parity
+Flips go through ``rollout.flips.flip_route``, the same code as ``strangler routes set``, and
+accepted noise through ``rollout.flips.add_ignore_rules``, the same code as ``strangler parity
 noise --accept``: validated before writing, comments kept, written atomically, audited in
 route_changes.
 """
@@ -15,10 +15,10 @@ import sqlalchemy as sa
 from flask import current_app
 
 from backend.database import db
-from proxy.flips import RouteState, add_ignore_rules, flip_route, state_name
-from proxy.models import RouteChange
 from proxy.schema import RouteEntry
 from proxy.validation import RouteFileError, load_table
+from rollout.flips import RouteState, add_ignore_rules, flip_route, state_name
+from rollout.models import RouteChange
 
 # The states an operator can pick (canary takes a percentage).
 STATES = ("legacy", "shadow", "canary", "flask", "flask --no-shadow")
