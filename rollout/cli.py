@@ -12,19 +12,17 @@ from datetime import timedelta
 from pathlib import Path
 
 import click
-import sqlalchemy as sa
 from flask import Flask, current_app, has_app_context
 from flask.cli import FlaskGroup, NoAppException, ScriptInfo, with_appcontext
 
 from backend.database import db
-from proxy.lifecycle import state_name
+from proxy.lifecycle import CANARY, FLASK, FLASK_ALONE, LEGACY, SHADOW, RouteState, state_name
 from proxy.patterns import PatternError
 from proxy.schema import Weights
 from proxy.validation import RouteFileError, load_table
 from rollout import create_app
 from rollout.dashboard.accounts import users_cli
-from rollout.flips import RouteState, add_ignore_rules, flip_route
-from rollout.models import RouteChange
+from rollout.route_file import add_ignore_rules, audit_log, flip_route
 from shadow.cli import DATABASE_URL_RESOLVER, noise_command, parity
 from shadow.report import noise_candidates
 from shadow.store import ParityStore
@@ -91,7 +89,7 @@ def list_routes(as_json: bool) -> None:
 
 @routes.command("set")
 @click.argument("route")
-@click.argument("state", type=click.Choice(["legacy", "shadow", "canary", "flask"]))
+@click.argument("state", type=click.Choice([LEGACY, SHADOW, CANARY, FLASK]))
 @click.argument("percent", type=click.IntRange(1, 99), required=False)
 @click.option("--no-shadow", is_flag=True, help="With flask: stop comparing against legacy.")
 @click.option("--reason", help="Why, for the audit log.")
@@ -105,12 +103,12 @@ def set_route(route: str, state: str, percent: int | None, no_shadow: bool,
         raise click.UsageError("canary takes a percentage (1-99); other states take none")
     if no_shadow and state != "flask":
         raise click.UsageError("--no-shadow goes with flask only")
-    name = f"canary {percent}" if state == "canary" else state
-    if no_shadow:
-        name = "flask --no-shadow"
+    # The command line's words for a state, mapped to the lifecycle's names here, at the edge.
+    wanted = (RouteState.canary(percent) if state == CANARY
+              else RouteState(FLASK_ALONE) if no_shadow else RouteState.parse(state))
     runtime = current_app.extensions["strangler"]
     try:
-        change = flip_route(_routes_file(), route, RouteState.parse(name), actor=actor,
+        change = flip_route(_routes_file(), route, wanted, actor=actor,
                             reason=reason, shapes=runtime.shapes())
     except PatternError as error:
         raise click.BadParameter(str(error), param_hint="ROUTE") from None
@@ -118,7 +116,7 @@ def set_route(route: str, state: str, percent: int | None, no_shadow: bool,
         click.echo(str(error), err=True)
         raise click.exceptions.Exit(1) from None
     if change is None:
-        click.echo(f"{route} is already {name}; nothing changed")
+        click.echo(f"{route} is already {wanted.name}; nothing changed")
     else:
         click.echo(f"{change.route}: {change.from_state} -> {change.to_state} (by {actor})")
 
@@ -138,10 +136,7 @@ def check_routes(file: Path | None) -> None:
 @with_appcontext
 def history(route: str | None, limit: int) -> None:
     """Show the audit log of route flips, newest first."""
-    query = sa.select(RouteChange).order_by(RouteChange.changed_at.desc(), RouteChange.id.desc())
-    if route:
-        query = query.where(RouteChange.route == route)
-    for change in db.session.scalars(query.limit(limit)):
+    for change in audit_log(limit, route or None):
         note = f"  ({change.reason})" if change.reason else ""
         click.echo(f"{change.changed_at:%Y-%m-%d %H:%M:%S}  {change.actor:<12}  {change.route}:"
                    f" {change.from_state} -> {change.to_state}{note}")

@@ -57,7 +57,7 @@ def test_list_shows_every_route_on_legacy(app) -> None:
         (["shadow"], "shadow", "legacy", "flask"),
         (["canary", "10"], "canary 10", {"flask": 10, "legacy": 90}, "both"),
         (["flask"], "flask", "flask", "legacy"),
-        (["flask", "--no-shadow"], "flask --no-shadow", "flask", False),
+        (["flask", "--no-shadow"], "flask alone", "flask", False),
     ],
 )
 def test_set_moves_a_route_and_records_who(app, args, state, serve, shadow) -> None:
