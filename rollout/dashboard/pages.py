@@ -16,7 +16,7 @@ from rollout.dashboard.blueprint import bp
 from rollout.dashboard.chart import parity_chart
 from rollout.dashboard.jsondiff import side_by_side
 from rollout.dashboard.login import operator_required
-from rollout.dashboard.verdict import RouteRow, Thresholds, overview_rows
+from rollout.dashboard.readiness import RouteRow, Thresholds, overview_rows
 
 WINDOWS = {"1h": timedelta(hours=1), "24h": timedelta(days=1), "7d": timedelta(days=7)}
 
@@ -55,7 +55,7 @@ bp.add_app_template_global(parity_chart, "parity_chart")
 
 @bp.route("/")
 def overview() -> str:
-    """List every route with its state, parity and verdict, what needs attention first."""
+    """List every route with its state, parity and readiness, what needs attention first."""
     name, window = _window()
     rows, view = _rows(window)
     return render_template("dashboard/overview.html", rows=rows, window=name, windows=WINDOWS,
@@ -68,7 +68,7 @@ def overview_json() -> Response:
     name, window = _window()
     rows, view = _rows(window)
     return jsonify(window=name, problems=view.problems, routes=[
-        {"route": r.route, "state": r.state, "verdict": r.verdict, "reason": r.reason,
+        {"route": r.route, "state": r.state, "verdict": r.readiness, "reason": r.reason,
          **r.figures.as_dict()} for r in rows
     ])
 

@@ -6,7 +6,7 @@ import pytest
 
 from proxy.schema import RouteEntry
 from rollout.dashboard.parity import Figures
-from rollout.dashboard.verdict import Thresholds, judge, overview_rows
+from rollout.dashboard.readiness import Thresholds, judge, overview_rows
 from shadow.report import RouteReport
 
 LIMITS = Thresholds(parity=99.0, comparisons=100)
