@@ -21,8 +21,11 @@ def create_app(test_config: dict[str, Any] | None = None, *, dashboard: bool = T
     from proxy import create_app as create_proxy
 
     app = create_proxy(test_config)
-    import rollout.dashboard.models  # noqa: F401  (tables migrations/ owns)
+    import rollout.dashboard.models  # noqa: F401  (the tooling's tables, on its own metadata)
     import rollout.models  # noqa: F401
+    from rollout.database import TOOLING_METADATA
+
+    app.extensions["tooling_metadata"] = TOOLING_METADATA  # compared by migrations/env.py
 
     if dashboard:
         from rollout.dashboard import init_dashboard

@@ -16,7 +16,7 @@ depends_on = None
 
 
 def timestamp() -> sa.types.TypeEngine:
-    """A UTC instant to the millisecond (text in UTC on SQLite, see backend.models.types)."""
+    """A UTC instant to the millisecond (text in UTC on SQLite, see dbtypes)."""
     return sa.DateTime(timezone=True).with_variant(
         postgresql.TIMESTAMP(timezone=True, precision=3), "postgresql"
     )

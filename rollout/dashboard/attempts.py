@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from backend.database import db
-from backend.models.types import utcnow
+from dbtypes import utcnow
 from rollout.dashboard.models import LoginLimit
 
 
