@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app, has_app_context
 from flask.cli import FlaskGroup, NoAppException, ScriptInfo, with_appcontext
+from flask_migrate.cli import db as migrate_db
 
 from backend.database import db
 from proxy.lifecycle import CANARY, FLASK, FLASK_ALONE, LEGACY, SHADOW, RouteState, state_name
@@ -37,7 +38,33 @@ def _create_app() -> Flask:
     return create_app(dashboard=ctx is not None and ctx.info_name in SERVING_COMMANDS)
 
 
-cli = FlaskGroup(create_app=_create_app, help="Strangler: migrate a live API one route at a time.")
+def _upgrade_every_branch() -> click.Command:
+    """Return Flask-Migrate's ``db upgrade`` with ``heads`` as the default revision.
+
+    migrations/ has two branches, ``backend`` and ``tooling``: a plain ``strangler db
+    upgrade`` brings both to their newest revision (Alembic's ``head`` refuses two heads).
+    """
+    upgrade = migrate_db.commands["upgrade"]
+    params = [click.Argument(["revision"], default="heads") if p.name == "revision" else p
+              for p in upgrade.params]
+    return click.Command("upgrade", callback=upgrade.callback, params=params,
+                         help=upgrade.help, short_help=upgrade.short_help)
+
+
+db_group = click.Group("db", help=migrate_db.help, params=migrate_db.params,
+                       callback=migrate_db.callback,
+                       commands={**migrate_db.commands, "upgrade": _upgrade_every_branch()})
+
+
+class StranglerGroup(FlaskGroup):
+    """Flask's CLI, with ``db`` the group above rather than Flask-Migrate's plugin as is."""
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return db_group if name == "db" else super().get_command(ctx, name)
+
+
+cli = StranglerGroup(create_app=_create_app,
+                     help="Strangler: migrate a live API one route at a time.")
 
 
 def _routes_file() -> Path:

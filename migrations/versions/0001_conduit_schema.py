@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql
 
 revision = "0001_conduit_schema"
 down_revision = None
-branch_labels = None
+branch_labels = ("backend",)  # the backend's schema; the tooling has its own branch
 depends_on = None
 
 

@@ -128,6 +128,9 @@ def test_audit_rows_stored_with_the_cli_flag_read_as_the_domain_state(databases,
     engine = sa.create_engine(database_url(url))
     try:
         with engine.begin() as conn:
+            # What a database migrated before the tooling had its own branch holds.
+            assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).all() == [
+                ("0005_login_limits_sessions",)]
             conn.execute(sa.text(
                 "INSERT INTO route_changes (route, from_state, to_state, actor, changed_at) VALUES"
                 " ('GET /api/tags', 'flask', 'flask --no-shadow', 'ada', '2026-01-01 00:00:00'),"
@@ -148,3 +151,17 @@ def test_audit_rows_stored_with_the_cli_flag_read_as_the_domain_state(databases,
             )).scalar() == 1
     finally:
         engine.dispose()
+
+
+def test_the_backend_and_the_tooling_have_a_branch_each(databases, database_kind):
+    url = databases.create(database_kind, migrated=False)
+    heads = strangler("db", "heads", url=url)
+    assert heads.returncode == 0, heads.stderr
+    assert "0001_conduit_schema (backend)" in heads.stdout
+    assert "(tooling) (head)" in heads.stdout
+
+    assert strangler("db", "upgrade", "backend@head", url=url).returncode == 0
+    assert table_names(url) - {"alembic_version"} == CONDUIT_TABLES  # the backend alone
+    up = strangler("db", "upgrade", url=url)
+    assert up.returncode == 0, up.stderr
+    assert {"route_changes", "dashboard_users", "parity_comparisons"} <= table_names(url)
