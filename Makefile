@@ -34,13 +34,14 @@ legacy: setup
 	DATABASE_URL=$${DATABASE_URL:-$(SQLITE_DEFAULT)} node legacy/src/server.js
 
 proxy: setup
-	DATABASE_URL=$${DATABASE_URL:-$(SQLITE_DEFAULT)} $(VENV)/bin/gunicorn -c deploy/gunicorn.conf.py 'proxy.wsgi:app'
+	DATABASE_URL=$${DATABASE_URL:-$(SQLITE_DEFAULT)} $(VENV)/bin/gunicorn -c deploy/gunicorn.conf.py 'rollout.wsgi:app'
 
 run: migrate
 	DATABASE_URL=$${DATABASE_URL:-$(SQLITE_DEFAULT)} tools/run-all
 
 test: setup
-	$(VENV)/bin/ruff check backend proxy shadow tests migrations
+	$(VENV)/bin/ruff check backend proxy shadow rollout dbtypes tests migrations
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest --cov --cov-report=term $(PYTEST_ARGS)
 
 monitoring: setup
@@ -56,7 +57,7 @@ fuzz: setup
 	nice $(PY) -m tests.fuzz --pairs $(PAIRS) --seed $(SEED)
 
 lint: setup
-	$(VENV)/bin/ruff check backend proxy shadow tests migrations
+	$(VENV)/bin/ruff check backend proxy shadow rollout dbtypes tests migrations
 
 bench: bench-proxy bench-backend bench-shadow
 

@@ -2,7 +2,7 @@
 
 ``JWT_SECRET`` signs every token (and, unless STRANGLER_DRY_RUN_SECRET is set, the proxy's
 dry-run markers). Its development default is in this repository for anyone to read, so the
-serving entry points (backend.wsgi, proxy.wsgi) refuse to start on it, or without a secret,
+serving entry points (backend.wsgi, rollout.wsgi) refuse to start on it, or without a secret,
 unless ``STRANGLER_ENV=development`` says this is a development machine (``make run`` sets
 it when JWT_SECRET is unset, and says so). Tests and the CLI create apps directly and are
 not refused.

@@ -1,4 +1,4 @@
-"""gunicorn settings for the proxy: ``gunicorn -c deploy/gunicorn.conf.py 'proxy.wsgi:app'``.
+"""gunicorn settings for the proxy: ``gunicorn -c deploy/gunicorn.conf.py 'rollout.wsgi:app'``.
 
 Environment: PORT (8000), WEB_CONCURRENCY (workers, default 2 x cores), GUNICORN_WORKER_CLASS
 (default proxy.worker.IntakeWorker: gthread whose event loop reads each request whole, under

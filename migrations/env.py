@@ -40,12 +40,12 @@ target_db = current_app.extensions['migrate'].db
 
 
 def get_metadata():
-    # shadow/ owns its tables in its own SQLAlchemy Core metadata (it does not use db).
-    from shadow.schema import metadata as shadow_metadata
-
+    # The backend's tables are on db; the tooling's (rollout.database.TOOLING_METADATA) on
+    # metadatas of their own, which the app that runs the migrations lists here.
+    tooling = list(current_app.extensions.get('tooling_metadata', ()))
     if hasattr(target_db, 'metadatas'):
-        return [target_db.metadatas[None], shadow_metadata]
-    return [target_db.metadata, shadow_metadata]
+        return [target_db.metadatas[None], *tooling]
+    return [target_db.metadata, *tooling]
 
 
 def run_migrations_offline():

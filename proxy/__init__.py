@@ -12,7 +12,11 @@ from proxy.database import init_database
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Create the proxy application; no sockets, threads or files are opened here."""
+    """Create the proxy application; no sockets, threads or files are opened here.
+
+    This is the data plane alone: ``rollout.create_app`` adds the control plane (the
+    dashboard, the audit table) and is what gunicorn and ``strangler`` serve.
+    """
     app = Flask(__name__)
     app.config.from_mapping(
         SQLALCHEMY_DATABASE_URI=database_url(),
@@ -38,7 +42,4 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions["strangler"] = runtime
     app.register_blueprint(health.bp)
     app.wsgi_app = ProxyMiddleware(app.wsgi_app, runtime)  # type: ignore[method-assign]
-    from proxy.dashboard import init_dashboard
-
-    init_dashboard(app)  # last: it reserves the dashboard prefix in front of the middleware
     return app

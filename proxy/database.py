@@ -15,7 +15,6 @@ migrate = Migrate(directory=str(MIGRATIONS_DIR), compare_type=True, render_as_ba
 def init_database(app: Flask) -> None:
     """Bind the shared SQLAlchemy handle and Flask-Migrate (``strangler db ...``) to ``app``."""
     db.init_app(app)
-    import backend.models  # noqa: F401  (every table migrations/ owns)
-    import proxy.models  # noqa: F401
+    import backend.models  # noqa: F401  (the backend's tables; rollout.create_app adds its own)
 
     migrate.init_app(app, db)

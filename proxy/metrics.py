@@ -55,7 +55,7 @@ ROUTES_REJECTED = Gauge(
 ROUTE_STATE = Gauge(
     "strangler_route_state",
     "1 for each route's lifecycle state in the table in force (legacy, shadow, canary N,"
-    " flask, flask --no-shadow); 0 for a state it has left.",
+    " flask, flask alone); 0 for a state it has left.",
     ["route", "state"], multiprocess_mode="livemostrecent",
 )
 READY_PARITY = Gauge(

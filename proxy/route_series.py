@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 
 from proxy import metrics
-from proxy.flips import state_name
+from proxy.lifecycle import state_name
 from proxy.schema import METHODS, RouteEntry, Side, Weights
 from proxy.table import Route, RouteTable
 from shadow import metrics as shadow_metrics

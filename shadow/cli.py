@@ -1,7 +1,7 @@
 """``parity``: read the parity store from the command line (mounted by the strangler CLI).
 
-The database is the Flask app's (``SQLALCHEMY_DATABASE_URI``) when an app is at hand,
-otherwise DATABASE_URL.
+The database is the one the mounting command names (``rollout.cli`` names its Flask app's,
+through ``click.Context.meta[DATABASE_URL_RESOLVER]``), otherwise DATABASE_URL.
 """
 
 from __future__ import annotations
@@ -15,11 +15,13 @@ from datetime import UTC, datetime, timedelta
 
 import click
 import sqlalchemy as sa
-from flask import current_app, has_app_context
-from flask.cli import NoAppException, ScriptInfo
 
 from shadow.report import latest_mismatches, noise_candidates, route_reports
 from shadow.store import engine_from_url
+
+# A key of ``click.Context.meta``: a function returning the database URL, set by a command
+# that mounts these ones (shadow/ knows nothing of Flask or of who mounts it).
+DATABASE_URL_RESOLVER = "shadow.database_url"
 
 _WINDOW = re.compile(r"^(\d+)([smhdw])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -40,14 +42,10 @@ def parse_since(value: str, now: datetime | None = None) -> datetime:
 
 def database_url() -> str:
     """Return the URL of the database holding the parity store."""
-    if has_app_context():
-        return current_app.config["SQLALCHEMY_DATABASE_URI"]
-    info = click.get_current_context().find_object(ScriptInfo)
-    if info is not None and info.create_app is not None:
-        try:
-            return info.load_app().config["SQLALCHEMY_DATABASE_URI"]
-        except (NoAppException, KeyError):
-            pass
+    resolve = click.get_current_context().meta.get(DATABASE_URL_RESOLVER)
+    url = resolve() if resolve is not None else None
+    if url:
+        return url
     url = os.environ.get("DATABASE_URL")
     if not url:
         raise click.UsageError("no database: set DATABASE_URL (postgresql://... or sqlite:///...)")

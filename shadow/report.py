@@ -1,8 +1,11 @@
 """Reporting queries over the parity store, for ``parity`` commands and the dashboard.
 
+Every parity figure is computed here; the dashboard and the CLI only present them.
 ``compared`` counts requests whose candidate was actually tried (match, mismatch, ignored,
 candidate_error, timeout); skipped_unsafe and skipped_overload are counted beside it.
-``match_pct`` is matches / (matches + mismatches), None when there were neither.
+``traffic`` counts every shadowed request, skipped ones included. ``match_pct`` is
+matches / (matches + mismatches), None when there were neither; ``timeline`` gives the same
+figure per time bucket. ``candidate_failures`` are candidate errors and timeouts.
 Latency percentiles are nearest-rank, in milliseconds.
 """
 
@@ -11,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,6 +23,8 @@ from shadow import schema
 from shadow.observation import Outcome
 
 SKIPPED = (Outcome.SKIPPED_UNSAFE, Outcome.SKIPPED_OVERLOAD)
+CANDIDATE_FAILURES = (Outcome.CANDIDATE_ERROR, Outcome.TIMEOUT)
+JUDGED = (Outcome.MATCH, Outcome.MISMATCH)
 
 
 @dataclass
@@ -47,6 +52,21 @@ class RouteReport:
     def match_pct(self) -> float | None:
         judged = self.match + self.mismatch
         return round(100.0 * self.match / judged, 2) if judged else None
+
+    @property
+    def traffic(self) -> int:
+        """Return the shadowed requests seen, skipped ones included."""
+        return sum(self.outcomes.values())
+
+    @property
+    def candidate_failures(self) -> int:
+        """Return the requests the candidate failed: errors and timeouts."""
+        return sum(self.outcomes.get(str(o), 0) for o in CANDIDATE_FAILURES)
+
+    @property
+    def failure_pct(self) -> float | None:
+        """Return candidate failures per hundred compared requests, None before any."""
+        return 100.0 * self.candidate_failures / self.compared if self.compared else None
 
     def as_dict(self) -> dict[str, Any]:
         """Return the report as one flat JSON-ready row."""
@@ -77,6 +97,15 @@ class Sample:
         return {**asdict(self), "compared_at": self.compared_at.isoformat()}
 
 
+@dataclass(frozen=True)
+class Point:
+    """Parity in one time bucket: matches / (matches + mismatches) from ``start`` on."""
+
+    start: datetime
+    compared: int
+    parity: float | None
+
+
 @dataclass
 class NoiseCandidate:
     """A field path that differed between two answers of the control."""
@@ -89,35 +118,81 @@ class NoiseCandidate:
 
 def route_reports(engine: sa.Engine, since: datetime, *, top: int = 5) -> list[RouteReport]:
     """Return the parity of every route with comparisons since ``since``, by route."""
-    table, paths = schema.comparisons, schema.differences
-    reports: dict[str, RouteReport] = {}
     with engine.connect() as connection:
-        counts = connection.execute(
-            sa.select(table.c.route, table.c.outcome, sa.func.count())
-            .where(table.c.compared_at >= since)
-            .group_by(table.c.route, table.c.outcome)
-        )
-        for route, outcome, count in counts:
-            report = reports.setdefault(route, RouteReport(route))
-            report.outcomes[outcome] = count
-            if outcome not in SKIPPED:
-                report.compared += count
-        ranked = connection.execute(
-            sa.select(paths.c.route, paths.c.path, sa.func.count().label("n"))
-            .where(paths.c.compared_at >= since)
-            .group_by(paths.c.route, paths.c.path)
-            .order_by(sa.desc("n"), paths.c.path)
-        )
-        for route, path, count in ranked:
-            if route in reports and len(reports[route].top_paths) < top:
-                reports[route].top_paths.append((path, count))
-        for report in reports.values():
-            for side in ("candidate", "control"):
-                column = table.c[f"{side}_ms"]
-                p50, p99 = _percentiles(connection, report.route, column, since, (0.5, 0.99))
-                setattr(report, f"{side}_p50", p50)
-                setattr(report, f"{side}_p99", p99)
-    return [reports[route] for route in sorted(reports)]
+        return _reports(connection, since, top, None)
+
+
+def route_report(engine: sa.Engine, route: str, since: datetime, *, top: int = 5) -> RouteReport:
+    """Return the parity of ``route`` since ``since`` (an empty report if it has none)."""
+    with engine.connect() as connection:
+        reports = _reports(connection, since, top, route)
+    return reports[0] if reports else RouteReport(route)
+
+
+def _reports(connection: sa.Connection, since: datetime, top: int,
+             route: str | None) -> list[RouteReport]:
+    """Return the reports of every route since ``since``, or of ``route`` only."""
+    table, paths = schema.comparisons, schema.differences
+    only = (table.c.route == route,) if route is not None else ()
+    only_paths = (paths.c.route == route,) if route is not None else ()
+    reports: dict[str, RouteReport] = {}
+    counts = connection.execute(
+        sa.select(table.c.route, table.c.outcome, sa.func.count())
+        .where(table.c.compared_at >= since, *only)
+        .group_by(table.c.route, table.c.outcome)
+    )
+    for name, outcome, count in counts:
+        report = reports.setdefault(name, RouteReport(name))
+        report.outcomes[outcome] = count
+        if outcome not in SKIPPED:
+            report.compared += count
+    ranked = connection.execute(
+        sa.select(paths.c.route, paths.c.path, sa.func.count().label("n"))
+        .where(paths.c.compared_at >= since, *only_paths)
+        .group_by(paths.c.route, paths.c.path)
+        .order_by(sa.desc("n"), paths.c.path)
+    )
+    for name, path, count in ranked:
+        if name in reports and len(reports[name].top_paths) < top:
+            reports[name].top_paths.append((path, count))
+    for report in reports.values():
+        for side in ("candidate", "control"):
+            column = table.c[f"{side}_ms"]
+            p50, p99 = _percentiles(connection, report.route, column, since, (0.5, 0.99))
+            setattr(report, f"{side}_p50", p50)
+            setattr(report, f"{side}_p99", p99)
+    return [reports[name] for name in sorted(reports)]
+
+
+def timeline(engine: sa.Engine, route: str, start: datetime, end: datetime,
+             buckets: int = 24) -> list[Point]:
+    """Return ``route``'s parity in each of ``buckets`` equal slices of [start, end), in one query.
+
+    Each bucket is [start + i * step, start + (i + 1) * step); one with no match and no
+    mismatch has parity None.
+    """
+    table = schema.comparisons
+    step: timedelta = (end - start) / buckets
+    starts = [start + i * step for i in range(buckets)]
+    bucket = sa.case(
+        *[(table.c.compared_at < start + (i + 1) * step, i) for i in range(buckets - 1)],
+        else_=buckets - 1,
+    ).label("bucket")
+    judged = [str(o) for o in JUDGED]
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.select(bucket, table.c.outcome, sa.func.count())
+            .where(table.c.route == route, table.c.outcome.in_(judged),
+                   table.c.compared_at >= start, table.c.compared_at < end)
+            .group_by(sa.literal_column("bucket"), table.c.outcome)
+        ).all()
+    matches, totals = [0] * buckets, [0] * buckets
+    for index, outcome, count in rows:
+        totals[index] += count
+        if outcome == Outcome.MATCH:
+            matches[index] += count
+    return [Point(starts[i], totals[i], 100.0 * matches[i] / totals[i] if totals[i] else None)
+            for i in range(buckets)]
 
 
 def _percentiles(

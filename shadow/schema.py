@@ -2,47 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.types import TypeDecorator
 
-# The same convention as backend/database.py, so constraint names are stable across databases.
-NAMING_CONVENTION = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+from dbtypes import NAMING_CONVENTION, UtcTimestamp
+
 metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
-
-
-class UtcTimestamp(TypeDecorator[datetime]):
-    """A UTC instant: ``timestamp(3) with time zone`` on PostgreSQL, UTC text on SQLite."""
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def load_dialect_impl(self, dialect):
-        if dialect.name == "postgresql":
-            return dialect.type_descriptor(postgresql.TIMESTAMP(timezone=True, precision=3))
-        return dialect.type_descriptor(sa.DateTime())
-
-    def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("UtcTimestamp needs an aware datetime")
-        value = value.astimezone(UTC)
-        return value if dialect.name == "postgresql" else value.replace(tzinfo=None)
-
-    def process_result_value(self, value, dialect):
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
 
 RowId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.database import db
-from backend.models.types import Timestamp, utcnow
+from dbtypes import Timestamp, utcnow
 
 
 class Comment(db.Model):

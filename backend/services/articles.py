@@ -12,9 +12,9 @@ from backend import signals, validation
 from backend.database import db
 from backend.errors import Forbidden, NotFound, ValidationFailed
 from backend.models import Article, ArticleTag, Favorite, Tag, User
-from backend.models.types import utcnow
 from backend.services.slugs import unique_slug
 from backend.validation import MISSING
+from dbtypes import utcnow
 
 ARTICLE_FIELDS = ("title", "description", "body")
 TAG_MAX = 64

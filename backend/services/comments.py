@@ -12,9 +12,9 @@ from backend import signals, validation
 from backend.database import db
 from backend.errors import Forbidden, NotFound, ValidationFailed
 from backend.models import Comment, Follow, User
-from backend.models.types import utcnow
 from backend.services import articles
 from backend.validation import MISSING
+from dbtypes import utcnow
 
 _COMMENT_ID = re.compile(r"[0-9]+")
 MAX_ID = 2**31 - 1

@@ -11,10 +11,10 @@ from backend import signals, validation
 from backend.database import db
 from backend.errors import Unauthorized, ValidationFailed
 from backend.models import User
-from backend.models.types import utcnow
 from backend.node_unicode import to_lower_case
 from backend.passwords import check_password, hash_password
 from backend.validation import MISSING
+from dbtypes import utcnow
 
 ACCOUNT_FIELDS = ("email", "username", "password", "bio", "image")
 

@@ -11,12 +11,12 @@ from sqlalchemy.dialects import postgresql
 
 revision = "0001_conduit_schema"
 down_revision = None
-branch_labels = None
+branch_labels = ("backend",)  # the backend's schema; the tooling has its own branch
 depends_on = None
 
 
 def timestamp() -> sa.types.TypeEngine:
-    """A UTC instant to the millisecond (text in UTC on SQLite, see backend.models.types)."""
+    """A UTC instant to the millisecond (text in UTC on SQLite, see dbtypes)."""
     return sa.DateTime(timezone=True).with_variant(
         postgresql.TIMESTAMP(timezone=True, precision=3), "postgresql"
     )

@@ -10,9 +10,11 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0002_route_changes"
-down_revision = "0001_conduit_schema"
-branch_labels = None
-depends_on = None
+# The first revision of the tooling's branch (its tables, never the backend's). It was once
+# the backend's 0001's child: depending on 0001 keeps databases stamped 0002..0005 valid.
+down_revision = None
+branch_labels = ("tooling",)
+depends_on = "0001_conduit_schema"
 
 
 def upgrade():

@@ -37,7 +37,7 @@ def migrate(url: str) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = _sqlalchemy_url(url)
     init_database(app)
     with app.app_context():
-        upgrade()
+        upgrade(revision="heads")  # both branches, backend and tooling
         db.engine.dispose()
 
 

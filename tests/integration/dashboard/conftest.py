@@ -72,7 +72,7 @@ def stack(databases, start_legacy, artifacts_dir, tmp_path_factory) -> Iterator[
                   database_url=url, stdin=PASSWORD + "\n")
     legacy = start_legacy(url)
     proxy = gunicorn_process(
-        "proxy", "proxy.wsgi:app", url, artifacts_dir, ready_path="/health",
+        "proxy", "rollout.wsgi:app", url, artifacts_dir, ready_path="/health",
         LEGACY_URL=legacy.url, ROUTES_FILE=str(routes_file),
         STRANGLER_SECRET_KEY="browser-tests-key", STRANGLER_READY_COMPARISONS="10",
     )

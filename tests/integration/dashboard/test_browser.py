@@ -11,7 +11,7 @@ import time
 import httpx
 import pytest
 
-from proxy.dashboard.verdict import ATTENTION
+from rollout.dashboard.readiness import ATTENTION
 from shadow.store import ParityStore, engine_from_url
 from tests.integration.dashboard.conftest import PASSWORD, ROUTES
 from tests.integration.dashboard.traffic import shadow_traffic

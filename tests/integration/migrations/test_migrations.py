@@ -120,3 +120,48 @@ def test_deleting_an_article_cascades_to_its_rows(databases, database_kind):
             assert conn.execute(sa.text("SELECT count(*) FROM tags")).scalar() == 1
     finally:
         engine.dispose()
+
+
+def test_audit_rows_stored_with_the_cli_flag_read_as_the_domain_state(databases, database_kind):
+    url = databases.create(database_kind, migrated=False)
+    assert strangler("db", "upgrade", "0005_login_limits_sessions", url=url).returncode == 0
+    engine = sa.create_engine(database_url(url))
+    try:
+        with engine.begin() as conn:
+            # What a database migrated before the tooling had its own branch holds.
+            assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).all() == [
+                ("0005_login_limits_sessions",)]
+            conn.execute(sa.text(
+                "INSERT INTO route_changes (route, from_state, to_state, actor, changed_at) VALUES"
+                " ('GET /api/tags', 'flask', 'flask --no-shadow', 'ada', '2026-01-01 00:00:00'),"
+                " ('GET /api/tags', 'flask --no-shadow', 'flask', 'ada', '2026-01-02 00:00:00')"))
+
+        up = strangler("db", "upgrade", url=url)
+        assert up.returncode == 0, up.stderr
+        with engine.connect() as conn:
+            rows = conn.execute(sa.text(
+                "SELECT from_state, to_state FROM route_changes ORDER BY id")).all()
+        assert [tuple(row) for row in rows] == [("flask", "flask alone"), ("flask alone", "flask")]
+
+        down = strangler("db", "downgrade", "0005_login_limits_sessions", url=url)
+        assert down.returncode == 0, down.stderr
+        with engine.connect() as conn:
+            assert conn.execute(sa.text(
+                "SELECT count(*) FROM route_changes WHERE to_state = 'flask --no-shadow'"
+            )).scalar() == 1
+    finally:
+        engine.dispose()
+
+
+def test_the_backend_and_the_tooling_have_a_branch_each(databases, database_kind):
+    url = databases.create(database_kind, migrated=False)
+    heads = strangler("db", "heads", url=url)
+    assert heads.returncode == 0, heads.stderr
+    assert "0001_conduit_schema (backend)" in heads.stdout
+    assert "(tooling) (head)" in heads.stdout
+
+    assert strangler("db", "upgrade", "backend@head", url=url).returncode == 0
+    assert table_names(url) - {"alembic_version"} == CONDUIT_TABLES  # the backend alone
+    up = strangler("db", "upgrade", url=url)
+    assert up.returncode == 0, up.stderr
+    assert {"route_changes", "dashboard_users", "parity_comparisons"} <= table_names(url)

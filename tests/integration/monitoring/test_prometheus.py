@@ -21,7 +21,7 @@ import pytest
 import sqlalchemy as sa
 
 from proxy import metrics as proxy_metrics
-from proxy.flips import state_name
+from proxy.lifecycle import state_name
 from proxy.validation import load_table
 from shadow import engine_from_url, schema
 from shadow import metrics as shadow_metrics

@@ -16,7 +16,7 @@ def proxy_process(
     return ServerProcess(
         "proxy",
         [sys.executable, "-m", "gunicorn", "-c", str(REPO_ROOT / "deploy" / "gunicorn.conf.py"),
-         "proxy.wsgi:app"],
+         "rollout.wsgi:app"],
         port=port,
         env={
             "PORT": str(port),

@@ -10,9 +10,10 @@ import httpx
 import pytest
 
 from backend.database import REPO_ROOT, database_url, db
-from proxy import create_app
-from proxy.flips import RouteState, flip_route
+from proxy.lifecycle import RouteState
 from proxy.validation import load_table
+from rollout import create_app
+from rollout.route_file import flip_route
 from tests.integration.proxy.conftest import worker_pids
 from tests.support.processes import ServerProcess
 

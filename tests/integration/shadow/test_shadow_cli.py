@@ -73,10 +73,13 @@ def test_nothing_recorded_says_so(filled: str) -> None:
 
 
 def test_the_flask_app_database_wins_over_database_url(filled: str, tmp_path) -> None:
+    # Mounted the way ``strangler`` mounts it: rollout names its Flask app's database.
+    from rollout.cli import parity_group
+
     app = Flask("proxy-like")
     app.config["SQLALCHEMY_DATABASE_URI"] = filled
     cli = FlaskGroup(create_app=lambda: app, add_default_commands=False)
-    cli.add_command(parity)
+    cli.add_command(parity_group)
     elsewhere = f"sqlite:///{tmp_path / 'empty.db'}"
     result = CliRunner().invoke(
         cli, ["parity", "report", "--json"], env={"DATABASE_URL": elsewhere}

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from shadow.metrics import Metrics
 from shadow.mirror import Mirror
 from shadow.observation import Observation, Outcome
-from shadow.report import latest_mismatches, noise_candidates, route_reports
+from shadow.report import latest_mismatches, noise_candidates, route_report, route_reports, timeline
 from shadow.store import ParityStore
 from shadow.writer import ParityWriter
 
@@ -97,3 +97,34 @@ def test_mirror_to_store_end_to_end(engine) -> None:
     assert (report.mismatch, report.outcomes["skipped_unsafe"]) == (1, 1)
     assert latest_mismatches(engine, ROUTE)[0].request_id == "e2e"
     assert [n.path for n in noise_candidates(engine, ROUTE)] == ["body.article.updatedAt"]
+
+
+def test_one_route_report_equals_its_row_of_every_route(engine, make_comparison) -> None:
+    fill(engine, make_comparison)
+    since = NOW - timedelta(hours=1)
+    every = {r.route: r for r in route_reports(engine, since, top=2)}
+    assert route_report(engine, ROUTE, since, top=2) == every[ROUTE]
+    report = every[ROUTE]
+    assert (report.traffic, report.candidate_failures) == (11, 1)  # timeout; skipped in traffic
+    assert report.failure_pct == 10.0
+    assert route_report(engine, "GET /api/user", since).compared == 0
+
+
+def test_timeline_buckets_parity_at_its_edges(engine, make_comparison) -> None:
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    end = start + timedelta(hours=4)
+    equal = {"a": 1}
+    at = [start, start + timedelta(minutes=59), start + timedelta(hours=1),  # bucket 0, 0, 1
+          end - timedelta(microseconds=1000)]  # the last bucket
+    batch = [make_comparison(equal, equal, route=ROUTE, at=when) for when in at]
+    batch.append(make_comparison(equal, {"a": 2}, route=ROUTE, at=start + timedelta(minutes=90)))
+    batch.append(make_comparison(equal, equal, route=ROUTE, at=end))  # outside [start, end)
+    batch.append(make_comparison(equal, equal, route=ROUTE, at=start,
+                                 outcome=Outcome.TIMEOUT))  # not judged
+    ParityStore(engine).record(batch)
+
+    points = timeline(engine, ROUTE, start, end, buckets=4)
+
+    assert [p.start for p in points] == [start + timedelta(hours=i) for i in range(4)]
+    assert [(p.compared, p.parity) for p in points] == [
+        (2, 100.0), (2, 50.0), (0, None), (1, 100.0)]

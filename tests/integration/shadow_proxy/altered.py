@@ -14,7 +14,7 @@ from typing import Any
 from flask import Flask
 
 from backend import create_app as create_backend
-from proxy import create_app
+from rollout import create_app
 
 
 def _alter(how: str, status: str, headers: list, body: bytes) -> tuple[str, list, bytes]:

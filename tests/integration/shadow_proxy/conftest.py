@@ -48,7 +48,7 @@ def start_shadow_proxy(
     started: list[ServerProcess] = []
 
     def start(routes_text: str, database_url: str, legacy_url: str,
-              app: str = "proxy.wsgi:app", worker_class: str = "gthread",
+              app: str = "rollout.wsgi:app", worker_class: str = "gthread",
               **env: str) -> ServerProcess:
         routes_file = tmp_path / f"routes-{len(started)}.yaml"
         routes_file.write_text(routes_text)

@@ -33,7 +33,7 @@ def test_real_secrets_or_explicit_development_start(env: dict[str, str]) -> None
     require_real_secrets(env)
 
 
-@pytest.mark.parametrize("module", ["backend.wsgi", "proxy.wsgi"])
+@pytest.mark.parametrize("module", ["backend.wsgi", "rollout.wsgi"])
 def test_the_entry_points_refuse_to_load_without_a_secret(module: str, tmp_path) -> None:
     env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}
     refused = subprocess.run([sys.executable, "-c", f"import {module}"], env=env,

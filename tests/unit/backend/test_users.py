@@ -166,7 +166,7 @@ def test_registration_reads_the_clock_once(api: Api, app, monkeypatch) -> None:
         def now(cls, tz=None):  # each read is a millisecond after the previous one
             return start + timedelta(milliseconds=next(reads))
 
-    monkeypatch.setattr("backend.models.types.datetime", SteppingClock)
+    monkeypatch.setattr("dbtypes.datetime", SteppingClock)
     api.register("clocked")
     with app.app_context():
         user = db.session.query(User).one()

@@ -12,9 +12,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from backend.database import database_url, db
-from proxy import create_app
-from proxy.dashboard.accounts import create_user
-from proxy.dashboard.models import LoginLimit, Role
+from rollout import create_app
+from rollout.dashboard.accounts import create_user
+from rollout.dashboard.models import LoginLimit, Role
 
 PASSWORD = "correct horse battery"
 ROUTES = """\

@@ -8,7 +8,7 @@ from urllib.parse import unquote
 import pytest
 from flask import Flask
 
-from proxy.dashboard.blueprint import PUBLIC_ENDPOINTS
+from rollout.dashboard.blueprint import PUBLIC_ENDPOINTS
 
 SAMPLE_VALUES = {"method": "GET", "path": "api/tags", "rest": "anything", "filename": "x.css"}
 

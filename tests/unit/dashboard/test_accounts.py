@@ -6,9 +6,9 @@ import pytest
 import sqlalchemy as sa
 
 from backend.database import db
-from proxy.cli import cli
-from proxy.dashboard.accounts import authenticate
-from proxy.dashboard.models import DashboardUser
+from rollout.cli import cli
+from rollout.dashboard.accounts import authenticate
+from rollout.dashboard.models import DashboardUser
 
 
 def users(app, *args: str, password: str = "a long passphrase\n"):

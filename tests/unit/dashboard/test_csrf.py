@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from backend.database import db
-from proxy.models import RouteChange
+from rollout.models import RouteChange
 from tests.unit.dashboard.conftest import ROUTES, csrf_token
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from proxy.dashboard.jsondiff import render, side_by_side
+from rollout.dashboard.jsondiff import render, side_by_side
 
 
 def marked(lines):

@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 import pytest
 
 from backend.database import database_url, db
-from proxy.dashboard import attempts
-from proxy.dashboard import login as login_module
-from proxy.dashboard.accounts import change_password, change_role, create_user
-from proxy.dashboard.models import Role
+from rollout.dashboard import attempts
+from rollout.dashboard import login as login_module
+from rollout.dashboard.accounts import change_password, change_role, create_user
+from rollout.dashboard.models import Role
 from tests.unit.dashboard.conftest import PASSWORD, csrf_token
 
 
@@ -111,8 +111,8 @@ def test_the_next_parameter_never_leaves_the_dashboard(client, target):
 @pytest.mark.postgres
 def test_the_limit_holds_on_postgresql_too(make_app, databases, login):
     from backend.database import database_url, db
-    from proxy.dashboard.accounts import create_user
-    from proxy.dashboard.models import Role
+    from rollout.dashboard.accounts import create_user
+    from rollout.dashboard.models import Role
 
     url = database_url(databases.create("postgresql"))
     first, second = (make_app(SQLALCHEMY_DATABASE_URI=url, LOGIN_ATTEMPTS=2) for _ in range(2))

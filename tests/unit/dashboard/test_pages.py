@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from backend.database import db
 from tests.unit.dashboard.seeding import seed
@@ -16,8 +17,8 @@ TAGS, ARTICLE = "GET /api/tags", "GET /api/articles/:slug"
 def seeded(make_app, databases):
     """A proxy app on its own database holding comparisons of two routes."""
     from backend.database import database_url
-    from proxy.dashboard.accounts import create_user
-    from proxy.dashboard.models import Role
+    from rollout.dashboard.accounts import create_user
+    from rollout.dashboard.models import Role
     from tests.unit.dashboard.conftest import PASSWORD
 
     app = make_app(SQLALCHEMY_DATABASE_URI=database_url(databases.create("sqlite")),
@@ -103,8 +104,8 @@ def test_route_links_carry_the_template_and_open_its_page(seeded, login):
 
 def test_markup_in_mismatch_samples_is_shown_escaped(make_app, databases, login):
     from backend.database import database_url
-    from proxy.dashboard.accounts import create_user
-    from proxy.dashboard.models import Role
+    from rollout.dashboard.accounts import create_user
+    from rollout.dashboard.models import Role
     from shadow.compare import compare
     from shadow.comparison import Comparison
     from shadow.store import ParityStore
@@ -124,3 +125,35 @@ def test_markup_in_mismatch_samples_is_shown_escaped(make_app, databases, login)
     page = client.get("/_strangler/routes/GET/api/tags").get_data(as_text=True)
     assert "<script>" not in page and "<img src=x" not in page
     assert "&lt;script&gt;" in page
+
+
+def _statements_of_route_page(app, client) -> list[str]:
+    """Return the SQL statements one route page runs (session and account included)."""
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        page = client.get("/_strangler/routes/GET/api/tags?window=1h")
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    assert page.status_code == 200
+    assert "90.00%" in page.get_data(as_text=True)
+    return statements
+
+
+def test_a_route_page_runs_few_queries_however_many_routes_are_compared(seeded, login):
+    client = seeded.test_client()
+    login(client, "otto")
+    few = _statements_of_route_page(seeded, client)
+    with seeded.app_context():
+        for i in range(12):
+            seed(db.engine, f"GET /api/more/{i}", matches=3, mismatches=1)
+    many = _statements_of_route_page(seeded, client)
+
+    assert len(many) == len(few), many  # independent of the number of routes
+    assert len(few) <= 16, few  # one report, one timeline query, samples, noise, audit, login

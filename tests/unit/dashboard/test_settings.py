@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from proxy.dashboard.settings import dashboard_prefix, persistent_secret_key
+from rollout.dashboard.settings import dashboard_prefix, persistent_secret_key
 
 
 @pytest.mark.parametrize(("value", "prefix"), [

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from proxy.dashboard.parity import Figures
-from proxy.dashboard.verdict import Thresholds, judge, overview_rows
 from proxy.schema import RouteEntry
+from rollout.dashboard.parity import Figures
+from rollout.dashboard.readiness import Thresholds, judge, overview_rows
 from shadow.report import RouteReport
 
 LIMITS = Thresholds(parity=99.0, comparisons=100)

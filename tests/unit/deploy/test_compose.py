@@ -63,7 +63,7 @@ def test_the_edge_outlives_proxy_releases():
 def test_the_proxy_image_runs_as_a_non_root_user_under_gunicorn():
     stage = final_stage(DOCKERFILES["deploy/Dockerfile"])
     assert "USER strangler" in stage
-    assert 'CMD ["gunicorn", "-c", "/app/deploy/gunicorn.conf.py", "proxy.wsgi:app"]' in stage
+    assert 'CMD ["gunicorn", "-c", "/app/deploy/gunicorn.conf.py", "rollout.wsgi:app"]' in stage
     assert "USER node" in final_stage(DOCKERFILES["deploy/legacy.Dockerfile"])
     assert "g++" not in final_stage(DOCKERFILES["deploy/legacy.Dockerfile"])
 

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from backend.database import REPO_ROOT, db
-from proxy import create_app
-from proxy.cli import routes
-from proxy.models import RouteChange
+from rollout import create_app
+from rollout.cli import routes
+from rollout.models import RouteChange
 
 
 @pytest.fixture
@@ -54,7 +57,7 @@ def test_list_shows_every_route_on_legacy(app) -> None:
         (["shadow"], "shadow", "legacy", "flask"),
         (["canary", "10"], "canary 10", {"flask": 10, "legacy": 90}, "both"),
         (["flask"], "flask", "flask", "legacy"),
-        (["flask", "--no-shadow"], "flask --no-shadow", "flask", False),
+        (["flask", "--no-shadow"], "flask alone", "flask", False),
     ],
 )
 def test_set_moves_a_route_and_records_who(app, args, state, serve, shadow) -> None:
@@ -114,3 +117,53 @@ def test_check_names_the_problem_and_fails(app, tmp_path: Path) -> None:
     result = invoke(app, "check", str(bad))
     assert result.exit_code == 1
     assert f"{bad}:4: routes[0].colour: unknown key" in result.output
+
+
+# Run in a fresh interpreter: Flask's instance folder is moved to INSTANCE and every password
+# hash is counted, from before the first import of the strangler packages.
+_CLI_SIDE_EFFECTS = """
+import sys
+from pathlib import Path
+
+import flask
+import werkzeug.security
+
+instance, command = Path(sys.argv[1]), sys.argv[2:]
+flask.Flask.auto_find_instance_path = lambda self: str(instance)
+hashes = []
+real_hash = werkzeug.security.generate_password_hash
+werkzeug.security.generate_password_hash = lambda *a, **k: hashes.append(1) or real_hash(*a, **k)
+if command == ["--full-app"]:
+    from rollout import create_app
+
+    create_app()
+else:
+    from rollout.cli import cli
+
+    try:
+        cli.main(command, prog_name="strangler")
+    except SystemExit as exit:
+        assert not exit.code, exit.code
+print("hashes", len(hashes))
+"""
+
+
+def _side_effects(tmp_path: Path, routes: Path, *command: str) -> tuple[bool, str]:
+    instance = tmp_path / "instance"
+    env = {**os.environ, "ROUTES_FILE": str(routes),
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'strangler.db'}"}
+    env.pop("STRANGLER_SECRET_KEY", None)
+    done = subprocess.run([sys.executable, "-c", _CLI_SIDE_EFFECTS, str(instance), *command],
+                          env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    return (instance / "secret_key").exists(), done.stdout.splitlines()[-1]
+
+
+def test_read_only_commands_do_not_build_the_dashboard(tmp_path: Path) -> None:
+    routes = tmp_path / "routes.yaml"
+    routes.write_text((REPO_ROOT / "routes.yaml").read_text())
+
+    assert _side_effects(tmp_path, routes, "routes", "list") == (False, "hashes 0")
+    assert _side_effects(tmp_path, routes, "routes", "check") == (False, "hashes 0")
+    # The served app does build it: the key is written where this harness looks.
+    assert _side_effects(tmp_path, routes, "--full-app")[0] is True

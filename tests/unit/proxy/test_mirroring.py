@@ -12,13 +12,13 @@ from flask import Flask
 from backend import create_app as create_backend
 from backend.database import REPO_ROOT, db
 from backend.dryrun import MAX_AGE_SECONDS, signer
-from proxy import create_app
-from proxy.cli import parity_group
 from proxy.dryrun import dry_run_marker
 from proxy.headers import upstream_headers
 from proxy.mirroring import Tee
-from proxy.models import RouteChange
 from proxy.validation import RouteFileError, load_table
+from rollout import create_app
+from rollout.cli import parity_group
+from rollout.models import RouteChange
 from shadow import ParityStore
 
 ROUTES = """

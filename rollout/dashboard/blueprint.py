@@ -12,8 +12,8 @@ from flask import Blueprint, Response, jsonify, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from proxy.dashboard import login
-from proxy.dashboard.login import login_manager, wants_json
+from rollout.dashboard import login
+from rollout.dashboard.login import login_manager, wants_json
 
 bp = Blueprint("dashboard", __name__, template_folder="templates", static_folder="static")
 csrf = CSRFProtect()

@@ -1,8 +1,9 @@
-"""Route flips: edit one route of routes.yaml safely and record who did it.
+"""routes.yaml as operators work on it: read it, flip a route, accept noise, read the audit.
 
-Used by ``strangler routes set`` and by the dashboard. The edit keeps comments and order
-(ruamel.yaml round trip), is validated before it is written, replaces the file atomically,
-and appends a RouteChange row in the same transaction.
+The one home of these operations for ``strangler routes ...``, ``strangler parity noise
+--accept`` and the dashboard. An edit keeps comments and order (ruamel.yaml round trip), is
+validated before it is written, replaces the file atomically, and appends a RouteChange row
+in the same transaction. The lifecycle states are proxy.lifecycle's.
 """
 
 from __future__ import annotations
@@ -10,66 +11,56 @@ from __future__ import annotations
 import fcntl
 import io
 import os
-import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import sqlalchemy as sa
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
 from backend.database import db
-from proxy.models import RouteChange
+from proxy.lifecycle import RouteState, state_name
 from proxy.patterns import RoutePattern
-from proxy.schema import RouteEntry, Weights
-from proxy.validation import RouteFileError, Shape, parse_document, validate_document
-
-_CANARY = re.compile(r"^canary (\d{1,2})$")
+from proxy.schema import RouteEntry
+from proxy.validation import RouteFileError, Shape, load_table, parse_document, validate_document
+from rollout.models import RouteChange
 
 
 @dataclass(frozen=True)
-class RouteState:
-    """A step of the route lifecycle and the serve/shadow values it stands for."""
+class RouteFileView:
+    """The routes listed in routes.yaml, or why the file could not be read."""
 
-    name: str
+    entries: dict[str, RouteEntry]
+    default: str
+    problems: list[str]
 
-    @classmethod
-    def parse(cls, name: str) -> RouteState:
-        """Accept legacy, shadow, canary N (1..99), flask, flask --no-shadow."""
-        name = " ".join(name.split())
-        match = _CANARY.match(name)
-        if name in ("legacy", "shadow", "flask", "flask --no-shadow") or (
-            match and 1 <= int(match.group(1)) <= 99
-        ):
-            return cls(name)
-        raise ValueError(f"unknown state {name!r}: legacy, shadow, canary N (1-99), flask,"
-                         " flask --no-shadow")
-
-    def values(self) -> tuple[object, object]:
-        """Return the (serve, shadow) YAML values of this state."""
-        if self.name.startswith("canary "):
-            percent = int(self.name.split()[1])
-            weights = CommentedMap(flask=percent, legacy=100 - percent)
-            weights.fa.set_flow_style()
-            return weights, True
-        return {
-            "legacy": ("legacy", False),
-            "shadow": ("legacy", "flask"),
-            "flask": ("flask", "legacy"),
-            "flask --no-shadow": ("flask", False),
-        }[self.name]
+    def state_of(self, route: str) -> str:
+        """Return a route's lifecycle state; an unlisted route is served by the default side."""
+        entry = self.entries.get(route)
+        return state_name(entry) if entry is not None else f"default ({self.default})"
 
 
-def state_name(entry: RouteEntry) -> str:
-    """Return the lifecycle state a route entry is in (its serve/shadow pair, by name)."""
-    if isinstance(entry.serve, Weights):
-        return f"canary {entry.serve.flask}"
-    if entry.serve == "legacy":
-        return "legacy" if entry.shadow_side is None else "shadow"
-    return "flask" if entry.shadow_side is not None else "flask --no-shadow"
+def read_routes(path: Path) -> RouteFileView:
+    """Read and validate routes.yaml as it is on disk now; problems instead of exceptions."""
+    try:
+        table = load_table(path.read_text(), str(path), None)
+    except OSError as error:
+        return RouteFileView({}, "legacy", [f"{path}: {error.strerror}"])
+    except RouteFileError as error:
+        return RouteFileView({}, "legacy", error.problems)
+    entries = {route.template: route.entry for route in table.routes}
+    return RouteFileView(entries, table.config.default, [])
 
+
+def audit_log(limit: int, route: str | None = None) -> list[RouteChange]:
+    """Return the newest route changes first, only ``route``'s if given."""
+    query = sa.select(RouteChange).order_by(RouteChange.changed_at.desc(), RouteChange.id.desc())
+    if route is not None:
+        query = query.where(RouteChange.route == route)
+    return list(db.session.scalars(query.limit(limit)))
 
 @contextmanager
 def _locked(path: Path) -> Iterator[None]:
@@ -155,6 +146,9 @@ def flip_route(
             return None
         node = entries[index]
         serve, shadow = state.values()
+        if isinstance(serve, dict):
+            serve = CommentedMap(serve)
+            serve.fa.set_flow_style()  # serve: {flask: 25, legacy: 75}
         node["serve"] = serve
         if shadow is False:
             node.pop("shadow", None)
@@ -207,4 +201,5 @@ def add_ignore_rules(
         return _save(path, yaml, document, change, shapes)
 
 
-__all__ = ["RouteFileError", "RouteState", "add_ignore_rules", "flip_route", "state_name"]
+__all__ = ["RouteFileError", "RouteFileView", "RouteState", "add_ignore_rules", "audit_log",
+           "flip_route", "read_routes", "state_name"]

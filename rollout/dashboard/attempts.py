@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from backend.database import db
-from backend.models.types import utcnow
-from proxy.dashboard.models import LoginLimit
+from dbtypes import utcnow
+from rollout.dashboard.models import LoginLimit
 
 
 def admit(username: str, address: str, *, limit: int, window: int) -> bool:

@@ -16,7 +16,7 @@ from flask import Flask, has_request_context, request, session
 from flask.sessions import SecureCookieSessionInterface
 
 from backend.database import db
-from proxy.dashboard.models import DashboardSession, DashboardUser
+from rollout.dashboard.models import DashboardSession, DashboardUser
 
 _KEY = "sid"
 

@@ -1,9 +1,9 @@
-"""The dashboard's window on the parity store, through shadow's reporting queries.
+"""The dashboard's window on the parity store: shadow.report's figures, shaped for the pages.
 
-The figures are shadow.report's (``route_reports``, ``latest_mismatches``,
-``noise_candidates``); this module only shapes them for the pages. Parity over time is the
-one figure shadow.report has no query for: ``timeline`` counts matches and mismatches per
-time bucket on shadow's comparisons table.
+Every figure is shadow.report's (``route_reports`` for the overview; ``route_report``,
+``timeline``, ``latest_mismatches`` and ``noise_candidates`` for one route's page, in a
+number of queries that does not grow with the number of routes). Nothing here queries
+shadow's tables.
 """
 
 from __future__ import annotations
@@ -13,14 +13,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import sqlalchemy as sa
-
 from backend.database import db
-from shadow import schema
-from shadow.observation import Outcome
-from shadow.report import RouteReport, Sample, latest_mismatches, noise_candidates, route_reports
+from shadow.report import (
+    Point,
+    RouteReport,
+    Sample,
+    latest_mismatches,
+    noise_candidates,
+    route_report,
+    route_reports,
+    timeline,
+)
 
-CANDIDATE_FAILURES = (Outcome.CANDIDATE_ERROR, Outcome.TIMEOUT)
 BUCKETS = 24
 
 
@@ -37,7 +41,7 @@ class Figures:
     @property
     def traffic(self) -> int:
         """Return the shadowed requests seen, skipped ones included."""
-        return sum(self.report.outcomes.values())
+        return self.report.traffic
 
     @property
     def compared(self) -> int:
@@ -49,24 +53,15 @@ class Figures:
 
     @property
     def candidate_errors(self) -> int:
-        return sum(self.report.outcomes.get(str(o), 0) for o in CANDIDATE_FAILURES)
+        return self.report.candidate_failures
 
     @property
     def error_rate(self) -> float | None:
-        return 100.0 * self.candidate_errors / self.compared if self.compared else None
+        return self.report.failure_pct
 
     def as_dict(self) -> dict[str, Any]:
         return {**self.report.as_dict(), "traffic": self.traffic,
                 "candidate_errors": self.candidate_errors, "error_rate": self.error_rate}
-
-
-@dataclass(frozen=True)
-class Point:
-    """Parity in one time bucket."""
-
-    start: datetime
-    compared: int
-    parity: float | None
 
 
 @dataclass(frozen=True)
@@ -97,35 +92,15 @@ def figures_by_route(window: timedelta) -> dict[str, Figures]:
 def route_detail(route: str, window: timedelta, *, top: int = 10) -> RouteDetail:
     """Return one route's figures, parity over time, sampled mismatches and noise."""
     now = datetime.now(UTC)
-    reports = route_reports(db.engine, now - window, top=top)
-    report = next((r for r in reports if r.route == route), RouteReport(route))
+    report = route_report(db.engine, route, now - window, top=top)
     mismatches = [
         Mismatch(s, _document(s.control_status, s.control_body),
                  _document(s.candidate_status, s.candidate_body))
         for s in latest_mismatches(db.engine, route, limit=5)
     ]
     noise = [(n.path, n.count) for n in noise_candidates(db.engine, route)]
-    return RouteDetail(Figures(report), timeline(route, now - window, now), mismatches, noise)
-
-
-def timeline(route: str, start: datetime, end: datetime, buckets: int = BUCKETS) -> list[Point]:
-    """Return matches / (matches + mismatches) per bucket, as shadow.report defines parity."""
-    table = schema.comparisons
-    step = (end - start) / buckets
-    judged = (str(Outcome.MATCH), str(Outcome.MISMATCH))
-    points = []
-    with db.engine.connect() as connection:
-        for i in range(buckets):
-            low, high = start + i * step, start + (i + 1) * step
-            counts = dict(connection.execute(
-                sa.select(table.c.outcome, sa.func.count())
-                .where(table.c.route == route, table.c.outcome.in_(judged),
-                       table.c.compared_at >= low, table.c.compared_at < high)
-                .group_by(table.c.outcome)
-            ).all())
-            match, total = counts.get(judged[0], 0), sum(counts.values())
-            points.append(Point(low, total, 100.0 * match / total if total else None))
-    return points
+    points = timeline(db.engine, route, now - window, now, BUCKETS)
+    return RouteDetail(Figures(report), points, mismatches, noise)
 
 
 def _document(status: int | None, body: str | None) -> dict[str, Any]:

@@ -1,4 +1,8 @@
-"""The ``strangler`` command: Flask's CLI around the proxy app (``strangler db ...`` included)."""
+"""The ``strangler`` command: Flask's CLI around the proxy app (``strangler db ...`` included).
+
+This is the composition root of every package. Commands get the app without the dashboard
+(no signing key written, no password hashed) unless they serve it: ``run`` and ``shell``.
+"""
 
 from __future__ import annotations
 
@@ -8,23 +12,59 @@ from datetime import timedelta
 from pathlib import Path
 
 import click
-import sqlalchemy as sa
-from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask import Flask, current_app, has_app_context
+from flask.cli import FlaskGroup, NoAppException, ScriptInfo, with_appcontext
+from flask_migrate.cli import db as migrate_db
 
 from backend.database import db
-from proxy import create_app
-from proxy.dashboard.accounts import users_cli
-from proxy.flips import RouteState, add_ignore_rules, flip_route, state_name
-from proxy.models import RouteChange
+from proxy.lifecycle import CANARY, FLASK, FLASK_ALONE, LEGACY, SHADOW, RouteState, state_name
 from proxy.patterns import PatternError
 from proxy.schema import Weights
 from proxy.validation import RouteFileError, load_table
-from shadow.cli import noise_command, parity
+from rollout import create_app
+from rollout.dashboard.accounts import users_cli
+from rollout.route_file import add_ignore_rules, audit_log, flip_route
+from shadow.cli import DATABASE_URL_RESOLVER, noise_command, parity
 from shadow.report import noise_candidates
 from shadow.store import ParityStore
 
-cli = FlaskGroup(create_app=create_app, help="Strangler: migrate a live API one route at a time.")
+# The commands that serve or inspect the whole app, dashboard included.
+SERVING_COMMANDS = frozenset({"run", "shell"})
+
+
+def _create_app() -> Flask:
+    """Build the app for the command being run: with the dashboard only if it serves it."""
+    ctx = click.get_current_context(silent=True)
+    return create_app(dashboard=ctx is not None and ctx.info_name in SERVING_COMMANDS)
+
+
+def _upgrade_every_branch() -> click.Command:
+    """Return Flask-Migrate's ``db upgrade`` with ``heads`` as the default revision.
+
+    migrations/ has two branches, ``backend`` and ``tooling``: a plain ``strangler db
+    upgrade`` brings both to their newest revision (Alembic's ``head`` refuses two heads).
+    """
+    upgrade = migrate_db.commands["upgrade"]
+    params = [click.Argument(["revision"], default="heads") if p.name == "revision" else p
+              for p in upgrade.params]
+    return click.Command("upgrade", callback=upgrade.callback, params=params,
+                         help=upgrade.help, short_help=upgrade.short_help)
+
+
+db_group = click.Group("db", help=migrate_db.help, params=migrate_db.params,
+                       callback=migrate_db.callback,
+                       commands={**migrate_db.commands, "upgrade": _upgrade_every_branch()})
+
+
+class StranglerGroup(FlaskGroup):
+    """Flask's CLI, with ``db`` the group above rather than Flask-Migrate's plugin as is."""
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return db_group if name == "db" else super().get_command(ctx, name)
+
+
+cli = StranglerGroup(create_app=_create_app,
+                     help="Strangler: migrate a live API one route at a time.")
 
 
 def _routes_file() -> Path:
@@ -76,7 +116,7 @@ def list_routes(as_json: bool) -> None:
 
 @routes.command("set")
 @click.argument("route")
-@click.argument("state", type=click.Choice(["legacy", "shadow", "canary", "flask"]))
+@click.argument("state", type=click.Choice([LEGACY, SHADOW, CANARY, FLASK]))
 @click.argument("percent", type=click.IntRange(1, 99), required=False)
 @click.option("--no-shadow", is_flag=True, help="With flask: stop comparing against legacy.")
 @click.option("--reason", help="Why, for the audit log.")
@@ -90,12 +130,12 @@ def set_route(route: str, state: str, percent: int | None, no_shadow: bool,
         raise click.UsageError("canary takes a percentage (1-99); other states take none")
     if no_shadow and state != "flask":
         raise click.UsageError("--no-shadow goes with flask only")
-    name = f"canary {percent}" if state == "canary" else state
-    if no_shadow:
-        name = "flask --no-shadow"
+    # The command line's words for a state, mapped to the lifecycle's names here, at the edge.
+    wanted = (RouteState.canary(percent) if state == CANARY
+              else RouteState(FLASK_ALONE) if no_shadow else RouteState.parse(state))
     runtime = current_app.extensions["strangler"]
     try:
-        change = flip_route(_routes_file(), route, RouteState.parse(name), actor=actor,
+        change = flip_route(_routes_file(), route, wanted, actor=actor,
                             reason=reason, shapes=runtime.shapes())
     except PatternError as error:
         raise click.BadParameter(str(error), param_hint="ROUTE") from None
@@ -103,7 +143,7 @@ def set_route(route: str, state: str, percent: int | None, no_shadow: bool,
         click.echo(str(error), err=True)
         raise click.exceptions.Exit(1) from None
     if change is None:
-        click.echo(f"{route} is already {name}; nothing changed")
+        click.echo(f"{route} is already {wanted.name}; nothing changed")
     else:
         click.echo(f"{change.route}: {change.from_state} -> {change.to_state} (by {actor})")
 
@@ -123,10 +163,7 @@ def check_routes(file: Path | None) -> None:
 @with_appcontext
 def history(route: str | None, limit: int) -> None:
     """Show the audit log of route flips, newest first."""
-    query = sa.select(RouteChange).order_by(RouteChange.changed_at.desc(), RouteChange.id.desc())
-    if route:
-        query = query.where(RouteChange.route == route)
-    for change in db.session.scalars(query.limit(limit)):
+    for change in audit_log(limit, route or None):
         note = f"  ({change.reason})" if change.reason else ""
         click.echo(f"{change.changed_at:%Y-%m-%d %H:%M:%S}  {change.actor:<12}  {change.route}:"
                    f" {change.from_state} -> {change.to_state}{note}")
@@ -178,8 +215,26 @@ def prune(max_age_days: int, max_rows: int) -> None:
     click.echo(f"Pruned {deleted} comparisons.")
 
 
+def _app_database_url() -> str | None:
+    """Return the database of the app at hand (shadow's commands read the parity store there)."""
+    if has_app_context():
+        return current_app.config["SQLALCHEMY_DATABASE_URI"]
+    info = click.get_current_context().find_object(ScriptInfo)
+    if info is None or info.create_app is None:
+        return None
+    try:
+        return info.load_app().config.get("SQLALCHEMY_DATABASE_URI")
+    except NoAppException:
+        return None
+
+
+@click.pass_context
+def _mount_parity(ctx: click.Context) -> None:
+    ctx.meta[DATABASE_URL_RESOLVER] = _app_database_url
+
+
 # ``strangler parity ...``: shadow's read commands, plus noise --accept and prune.
-parity_group = click.Group("parity", help=parity.help,
+parity_group = click.Group("parity", help=parity.help, callback=_mount_parity,
                            commands={**parity.commands, "noise": noise, "prune": prune})
 
 cli.add_command(routes)

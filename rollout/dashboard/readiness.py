@@ -1,4 +1,7 @@
-"""The overview's rows: each route's state and figures, the ready-to-flip verdict, the order.
+"""The overview's rows: each route's state and figures, its readiness to flip, the order.
+
+"Readiness" is the dashboard's judgement on a whole route; a "verdict" is shadow's word for
+the outcome of one comparison (shadow.observation).
 
 A route is ready to flip when its parity is at least ``READY_PARITY`` percent over at least
 ``READY_COMPARISONS`` comparisons and the candidate never failed (no candidate errors, no
@@ -11,8 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from proxy.dashboard.parity import Figures
 from proxy.schema import RouteEntry
+from rollout.dashboard.parity import Figures
 
 ATTENTION = {"failing": 0, "differs": 1, "gathering": 2, "ready": 3, "not compared": 4}
 
@@ -30,16 +33,16 @@ class RouteRow:
     route: str
     state: str
     figures: Figures
-    verdict: str  # a key of ATTENTION
+    readiness: str  # a key of ATTENTION
     reason: str
 
     @property
     def ready(self) -> bool:
-        return self.verdict == "ready"
+        return self.readiness == "ready"
 
 
 def judge(figures: Figures, compared: bool, limits: Thresholds) -> tuple[str, str]:
-    """Return the verdict on a route and a short sentence saying why."""
+    """Return a route's readiness (a key of ATTENTION) and a short sentence saying why."""
     if figures.candidate_errors:
         return "failing", f"{figures.candidate_errors} candidate errors or timeouts"
     if figures.compared == 0:
@@ -68,7 +71,7 @@ def overview_rows(
         state, entry = states.get(route, (unlisted, None))
         seen = figures.get(route, Figures.empty(route))
         shadowed = entry is not None and entry.shadow_side is not None
-        verdict, reason = judge(seen, shadowed, limits)
-        rows.append(RouteRow(route, state, seen, verdict, reason))
-    rows.sort(key=lambda r: (ATTENTION[r.verdict], r.figures.parity or 0.0, r.route))
+        readiness, reason = judge(seen, shadowed, limits)
+        rows.append(RouteRow(route, state, seen, readiness, reason))
+    rows.sort(key=lambda r: (ATTENTION[r.readiness], r.figures.parity or 0.0, r.route))
     return rows

@@ -7,14 +7,16 @@ from datetime import timedelta
 from flask import Response, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from proxy.dashboard import parity, routing
-from proxy.dashboard.blueprint import bp
-from proxy.dashboard.chart import parity_chart
-from proxy.dashboard.jsondiff import side_by_side
-from proxy.dashboard.login import operator_required
-from proxy.dashboard.verdict import RouteRow, Thresholds, overview_rows
+from proxy.lifecycle import STATES
 from proxy.patterns import PatternError
 from proxy.validation import RouteFileError
+from rollout import route_file
+from rollout.dashboard import edits, parity
+from rollout.dashboard.blueprint import bp
+from rollout.dashboard.chart import parity_chart
+from rollout.dashboard.jsondiff import side_by_side
+from rollout.dashboard.login import operator_required
+from rollout.dashboard.readiness import RouteRow, Thresholds, overview_rows
 
 WINDOWS = {"1h": timedelta(hours=1), "24h": timedelta(days=1), "7d": timedelta(days=7)}
 
@@ -28,11 +30,10 @@ def _thresholds() -> Thresholds:
     return Thresholds(current_app.config["READY_PARITY"], current_app.config["READY_COMPARISONS"])
 
 
-def _rows(window: timedelta) -> tuple[list[RouteRow], routing.RouteFileView]:
-    view = routing.read_routes()
-    states = {route: (routing.state_of(entry, view.default), entry)
-              for route, entry in view.entries.items()}
-    unlisted = routing.state_of(None, view.default)
+def _rows(window: timedelta) -> tuple[list[RouteRow], route_file.RouteFileView]:
+    view = edits.read_routes()
+    states = {route: (view.state_of(route), entry) for route, entry in view.entries.items()}
+    unlisted = f"default ({view.default})"
     return overview_rows(states, parity.figures_by_route(window), _thresholds(), unlisted), view
 
 
@@ -54,7 +55,7 @@ bp.add_app_template_global(parity_chart, "parity_chart")
 
 @bp.route("/")
 def overview() -> str:
-    """List every route with its state, parity and verdict, what needs attention first."""
+    """List every route with its state, parity and readiness, what needs attention first."""
     name, window = _window()
     rows, view = _rows(window)
     return render_template("dashboard/overview.html", rows=rows, window=name, windows=WINDOWS,
@@ -67,7 +68,7 @@ def overview_json() -> Response:
     name, window = _window()
     rows, view = _rows(window)
     return jsonify(window=name, problems=view.problems, routes=[
-        {"route": r.route, "state": r.state, "verdict": r.verdict, "reason": r.reason,
+        {"route": r.route, "state": r.state, "verdict": r.readiness, "reason": r.reason,
          **r.figures.as_dict()} for r in rows
     ])
 
@@ -77,16 +78,16 @@ def route_page(method: str, path: str) -> str:
     """Show one route: parity over time, differing paths, sampled mismatches, noise."""
     route = f"{method.upper()} /{path}"
     name, window = _window()
-    view = routing.read_routes()
+    view = edits.read_routes()
     entry = view.entries.get(route)
     detail = parity.route_detail(route, window)
     diffs = [side_by_side(m.control, m.candidate, [d["path"] for d in m.sample.differences])
              for m in detail.mismatches]
     return render_template(
-        "dashboard/route.html", route=route, state=routing.state_of(entry, view.default),
+        "dashboard/route.html", route=route, state=view.state_of(route),
         entry=entry, detail=detail, diffs=diffs, window=name, windows=WINDOWS,
-        changes=routing.audit_log(limit=20, route=route), problems=view.problems,
-        states=routing.STATES,
+        changes=route_file.audit_log(limit=20, route=route), problems=view.problems,
+        states=STATES,
     )
 
 
@@ -105,9 +106,9 @@ def flip(method: str, path: str) -> Response:
     route = f"{method.upper()} /{path}"
     reason = request.form.get("reason", "").strip() or None
     try:
-        state = routing.requested_state(request.form.get("state", ""),
+        state = edits.requested_state(request.form.get("state", ""),
                                         request.form.get("percent"))
-        change = routing.flip(route, state, actor=current_user.username, reason=reason)
+        change = edits.flip(route, state, actor=current_user.username, reason=reason)
     except (ValueError, PatternError) as error:
         return _refused("Not flipped", error, route)
     if change is None:
@@ -124,7 +125,7 @@ def accept_noise(method: str, path: str) -> Response:
     route = f"{method.upper()} /{path}"
     field = request.form.get("path", "").strip()
     try:
-        change = routing.accept_noise(route, field, actor=current_user.username)
+        change = edits.accept_noise(route, field, actor=current_user.username)
     except (ValueError, PatternError) as error:
         return _refused("Not ignored", error, route)
     if change is None:
@@ -137,4 +138,4 @@ def accept_noise(method: str, path: str) -> Response:
 @bp.route("/audit")
 def audit() -> str:
     """Show every route flip, newest first."""
-    return render_template("dashboard/audit.html", changes=routing.audit_log())
+    return render_template("dashboard/audit.html", changes=route_file.audit_log(limit=200))

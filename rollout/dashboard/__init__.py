@@ -18,20 +18,20 @@ from typing import Any
 
 from flask import Flask
 
-from proxy.dashboard import pages  # noqa: F401  (registers the views on the blueprint)
-from proxy.dashboard.blueprint import bp, csrf
-from proxy.dashboard.login import login_manager
-from proxy.dashboard.session import DashboardSessionInterface
-from proxy.dashboard.settings import configure
 from proxy.dispatch import raw_path
 from proxy.patterns import BadPath, canonical_segments
+from rollout.dashboard import pages  # noqa: F401  (registers the views on the blueprint)
+from rollout.dashboard.blueprint import bp, csrf
+from rollout.dashboard.login import login_manager
+from rollout.dashboard.session import DashboardSessionInterface
+from rollout.dashboard.settings import configure
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 def init_dashboard(app: Flask) -> None:
     """Serve the dashboard from ``app`` under ``DASHBOARD_PREFIX``."""
-    import proxy.dashboard.models  # noqa: F401  (its tables belong to migrations/)
+    import rollout.dashboard.models  # noqa: F401  (its tables belong to migrations/)
 
     configure(app)
     app.session_interface = DashboardSessionInterface()

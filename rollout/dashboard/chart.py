@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from proxy.dashboard.parity import Point
+from shadow.report import Point
 
 WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 720, 200, 48, 24, 10
 

@@ -9,19 +9,27 @@ of its sessions (a cookie copied before the change no longer works).
 from __future__ import annotations
 
 import sys
+from functools import cache
 
 import click
 import sqlalchemy as sa
 from flask.cli import with_appcontext
 
 from backend.database import db
-from proxy.dashboard import session as dashboard_session
-from proxy.dashboard.models import DashboardUser, Role
+from rollout.dashboard import session as dashboard_session
+from rollout.dashboard.models import DashboardUser, Role
 
 MIN_PASSWORD = 8
-# Checked when the username is unknown, so that a wrong name costs as long as a wrong password.
-_DUMMY = DashboardUser(password_hash="")
-_DUMMY.set_password("not a password of anyone")
+
+
+@cache
+def _dummy() -> DashboardUser:
+    """Return the account checked when the username is unknown, so that a wrong name costs as
+    long as a wrong password. Hashed on first use, not on import (the CLI imports this).
+    """
+    dummy = DashboardUser(password_hash="")
+    dummy.set_password("not a password of anyone")
+    return dummy
 
 
 class AccountError(ValueError):
@@ -80,7 +88,7 @@ def authenticate(username: str, password: str) -> DashboardUser | None:
     """Return the account if ``password`` is right for ``username``, else None."""
     user = find_user(username)
     if user is None:
-        _DUMMY.check_password(password)
+        _dummy().check_password(password)
         return None
     return user if user.check_password(password) else None
 

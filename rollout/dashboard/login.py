@@ -24,11 +24,11 @@ from flask import (
 from flask_login import LoginManager, current_user, login_user, logout_user
 
 from backend.database import db
-from proxy.dashboard import attempts
-from proxy.dashboard import session as dashboard_session
-from proxy.dashboard.accounts import authenticate
-from proxy.dashboard.models import DashboardUser
 from proxy.headers import client_address
+from rollout.dashboard import attempts
+from rollout.dashboard import session as dashboard_session
+from rollout.dashboard.accounts import authenticate
+from rollout.dashboard.models import DashboardUser
 
 login_manager = LoginManager()
 View = TypeVar("View", bound=Callable[..., Any])

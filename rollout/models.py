@@ -7,11 +7,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.database import db
-from backend.models.types import Timestamp, utcnow
+from dbtypes import Timestamp, utcnow
+from rollout.database import Base
 
 
-class RouteChange(db.Model):
+class RouteChange(Base):
     """One edit of routes.yaml made through ``strangler routes set`` or the dashboard."""
 
     __tablename__ = "route_changes"

@@ -10,8 +10,8 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from backend.database import db
-from backend.models.types import Timestamp, utcnow
+from dbtypes import Timestamp, utcnow
+from rollout.database import Base
 
 
 class Role(enum.StrEnum):
@@ -21,7 +21,7 @@ class Role(enum.StrEnum):
     OPERATOR = "operator"
 
 
-class DashboardUser(UserMixin, db.Model):
+class DashboardUser(UserMixin, Base):
     """An account of the dashboard, created with ``strangler users create``."""
 
     __tablename__ = "dashboard_users"
@@ -46,7 +46,7 @@ class DashboardUser(UserMixin, db.Model):
         return self.role == Role.OPERATOR
 
 
-class DashboardSession(db.Model):
+class DashboardSession(Base):
     """An open login session; the cookie holds its token, the table only the token's hash.
 
     Deleting the row ends the session wherever its cookie is (logout, a password or role
@@ -62,11 +62,11 @@ class DashboardSession(db.Model):
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
 
-class LoginLimit(db.Model):
+class LoginLimit(Base):
     """Login attempts of one username from one client address in the current window.
 
     One row per (username, address), counted with one atomic upsert before the password is
-    checked (proxy.dashboard.attempts). The window starts at the first attempt and is never
+    checked (rollout.dashboard.attempts). The window starts at the first attempt and is never
     pushed back by later ones, so a lockout lasts at most one window.
     """
 

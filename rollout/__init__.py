@@ -1,0 +1,34 @@
+"""The control plane: the ``strangler`` command, the dashboard, route flips and their audit.
+
+It sits beside the data plane (``proxy``: the request path; ``shadow``: mirroring and
+comparison) and composes them; nothing in ``proxy``, ``shadow`` or ``backend`` imports it.
+``create_app`` is the served application: the proxy with the dashboard under its prefix.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(test_config: dict[str, Any] | None = None, *, dashboard: bool = True) -> Flask:
+    """Create the proxy app with the control plane's tables, and (by default) the dashboard.
+
+    ``dashboard=False`` is for commands that only read or edit files and tables: the
+    dashboard's settings need a signing key (``instance/secret_key`` when none is set).
+    """
+    from proxy import create_app as create_proxy
+
+    app = create_proxy(test_config)
+    import rollout.dashboard.models  # noqa: F401  (the tooling's tables, on its own metadata)
+    import rollout.models  # noqa: F401
+    from rollout.database import TOOLING_METADATA
+
+    app.extensions["tooling_metadata"] = TOOLING_METADATA  # compared by migrations/env.py
+
+    if dashboard:
+        from rollout.dashboard import init_dashboard
+
+        init_dashboard(app)  # last: it reserves the dashboard prefix in front of the middleware
+    return app
