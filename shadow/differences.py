@@ -16,7 +16,7 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
-from shadow.document import canonical, plain
+from shadow.document import NonFinite, Number, canonical, plain, shown
 from shadow.observation import Difference, Kind
 from shadow.paths import format_path
 
@@ -150,7 +150,10 @@ def _reordered(left: list, right: list) -> bool:
 
 
 def _numbers(left: Any, right: Any) -> bool:
-    return all(isinstance(v, int | float) and not isinstance(v, bool) for v in (left, right))
+    return all(
+        isinstance(v, int | float | Number | NonFinite) and not isinstance(v, bool)
+        for v in (left, right)
+    )
 
 
 def _present(value: Any) -> Any:
@@ -160,5 +163,5 @@ def _present(value: Any) -> Any:
 def _shown(value: Any, chars: int) -> str | None:
     if value is ABSENT:
         return None
-    text = canonical(value)
+    text = shown(value)
     return text if len(text) <= chars else text[: chars - 1] + "…"
