@@ -19,6 +19,7 @@ from deepdiff import DeepDiff
 from shadow.document import NonFinite, Number, canonical, plain, shown
 from shadow.observation import Difference, Kind
 from shadow.paths import format_path
+from shadow.shape import Shape
 
 # DeepDiff's max_diffs counts every comparison step it makes, not just the differences it
 # reports: this bounds the work spent on one pair of subtrees.
@@ -84,6 +85,8 @@ class _Walk:
                     self.add((*keys, key), Kind.EXTRA_IN_CANDIDATE, ABSENT, value)
         elif isinstance(left, list) and isinstance(right, list):
             self.compare_lists(keys, left, right)
+        elif type(left) is Shape and type(right) is Shape and left.json_type != right.json_type:
+            self.add(keys, Kind.TYPE_CHANGED, left, right)
         elif type(left) is type(right) or _numbers(left, right):
             self.add(keys, Kind.CHANGED, left, right)
         else:

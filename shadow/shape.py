@@ -46,6 +46,12 @@ class Shape(Marker):
     def key(self) -> Any:
         return self.kind
 
+    @property
+    def json_type(self) -> str:
+        """The JSON type of the forgiven value: string, number or boolean."""
+        first = self.kind.split(" ", 1)[0]
+        return first if first in ("number", "boolean") else "string"
+
     def __eq__(self, other: object) -> bool:
         if type(other) is not Shape or other.kind != self.kind:
             return False
