@@ -93,7 +93,8 @@ def clean_pair(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Return both comparable documents; ETags compare exactly when the decoded bodies match."""
     left, right = _Side(control, rules), _Side(candidate, rules)
-    same = left.failure is None and right.failure is None and left.body == right.body
+    # Empty bodies (HEAD, 304) say nothing about the representation the ETags describe.
+    same = left.failure is None and right.failure is None and left.body == right.body != b""
     return (
         _document(control, left, rules, same_body=same),
         _document(candidate, right, rules, same_body=same),

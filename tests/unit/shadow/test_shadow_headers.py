@@ -149,3 +149,11 @@ def test_an_etag_on_one_side_only_is_a_difference() -> None:
 def test_a_rule_can_still_forgive_a_header() -> None:
     rules = Rules().extended(ignore=["any:headers.x-frame-options"])
     assert compare(answer(), answer(("X-Frame-Options", "DENY")), rules).matched
+
+
+def test_etags_of_empty_bodies_compare_as_weak_or_strong() -> None:
+    # HEAD and 304 answers have no body: their ETags describe a representation not compared.
+    head = [*BASE[:2], ("ETag", 'W/"29-xyz"')]
+    assert compare(answer(body=b""), answer(base=head, body=b"")).matched
+    strong = [*BASE[:2], ("ETag", '"29-xyz"')]
+    assert compare(answer(body=b""), answer(base=strong, body=b"")).paths == ["headers.etag"]

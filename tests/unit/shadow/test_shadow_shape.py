@@ -9,6 +9,7 @@ import pytest
 
 from shadow.compare import compare
 from shadow.observation import Kind, Observation
+from shadow.redact import REDACTED, redact_difference
 from shadow.rules import RuleError, Rules
 from shadow.shape import TIME_TOLERANCE
 
@@ -127,3 +128,15 @@ def test_a_bad_path_after_any_is_refused() -> None:
         Rules.from_settings(None, {"ignore": ["any:user.token"]})
     with pytest.raises(RuleError):
         Rules.from_settings(None, {"unordered": ["any:body.tags"]})
+
+
+def test_the_stored_difference_of_a_forgiven_token_shows_its_shape_not_a_secret() -> None:
+    for candidate in (None, token(sub=7)):
+        result = compare(login(token()), login(candidate), TOKEN_RULE)
+        [stored] = [redact_difference(d) for d in result.differences]
+        assert stored.control.startswith("<jwt ") and "sub:string" in stored.control
+        assert REDACTED not in (stored.control, stored.candidate)
+        assert "eyJ" not in stored.control + stored.candidate
+    plain = compare(login(token()), login(token(sub=7)))  # no rule: the token itself
+    [stored] = [redact_difference(d) for d in plain.differences]
+    assert (stored.control, stored.candidate) == (REDACTED, REDACTED)
