@@ -73,8 +73,12 @@ def test_noise_is_found_accepted_and_then_ignored(
     # The accepted rule forgives the nonce's value, not its absence from legacy's answer
     # (issue 12: ignore keeps shape): the value is no longer compared, the absence still is.
     assert (rows[-1]["request_id"], rows[-1]["outcome"]) == ("accepted", "mismatch")
-    samples = {s.request_id: s.differences
-               for s in latest_mismatches(engine_from_url(database), "GET /api/tags", limit=20)}
+    engine = engine_from_url(database)
+    try:
+        samples = {s.request_id: s.differences
+                   for s in latest_mismatches(engine, "GET /api/tags", limit=20)}
+    finally:
+        engine.dispose()
     assert samples["accepted"] == [{"path": "body.nonce", "kind": "missing_in_candidate",
                                     "control": "<string>", "candidate": None}]
     assert samples["noisy-0"][0]["control"] not in (None, "<string>")
