@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from shadow.clean import clean
+from shadow.clean import clean_pair, same_head
 from shadow.differences import differences
-from shadow.document import canonical
+from shadow.document import shown
 from shadow.observation import Difference, Kind, Observation, Outcome, Result
 from shadow.rules import Rules
 
@@ -15,7 +15,9 @@ def compare(control: Observation, candidate: Observation, rules: Rules | None = 
     - candidate raised: ``timeout`` (a timeout exception) or ``candidate_error``;
     - control raised, or both answered 5xx while ``rules.excuse_server_errors``: ``ignored``
       (neither gave a response worth comparing);
-    - equal after cleaning: ``match`` (fast path, no DeepDiff);
+    - byte-equal bodies with equal status and headers: ``match`` without parsing the bodies
+      (the documents are then not kept);
+    - equal after cleaning: ``match`` (no DeepDiff);
     - otherwise ``mismatch`` with the differences located by DeepDiff, capped by
       ``rules.max_differences``.
     """
@@ -31,14 +33,16 @@ def compare(control: Observation, candidate: Observation, rules: Rules | None = 
         and (candidate.status or 0) >= 500
     ):
         return Result(Outcome.IGNORED, reason="both sides answered 5xx")
-    left, right = clean(control, rules), clean(candidate, rules)
+    if same_head(control, candidate, rules):
+        return Result(Outcome.MATCH)
+    left, right = clean_pair(control, candidate, rules)
     if left == right:  # documents hold TRUE/FALSE, so == is JSON equality
         return Result(Outcome.MATCH, control_doc=left, candidate_doc=right)
     found, truncated = differences(
         left, right, limit=rules.max_differences, chars=rules.value_chars
     )
     if not found:  # cannot happen for unequal documents; never report a mismatch without one
-        found = [Difference("body", Kind.CHANGED, canonical(left["body"])[:200], None)]
+        found = [Difference("body", Kind.CHANGED, shown(left["body"])[:200], None)]
     return Result(
         Outcome.MISMATCH,
         differences=tuple(found),

@@ -8,7 +8,7 @@ paste under ``ignore:`` in routes.yaml.
 
 from __future__ import annotations
 
-from shadow.clean import clean
+from shadow.clean import clean_pair
 from shadow.differences import locate
 from shadow.observation import Observation
 from shadow.paths import format_path
@@ -23,7 +23,7 @@ def calibrate(first: Observation, second: Observation, rules: Rules | None = Non
     if first.exception is not None or second.exception is not None:
         return []
     rules = rules or Rules()
-    left, right = clean(first, rules), clean(second, rules)
+    left, right = clean_pair(first, second, rules)
     if left == right:
         return []
     found, _ = locate(left, right, limit=rules.max_differences)

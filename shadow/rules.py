@@ -3,7 +3,8 @@
 Built from routes.yaml's ``shadow:`` section (global) and a route's own settings::
 
     shadow:                               # global, applies to every shadowed route
-      ignore: [body..createdAt, body..updatedAt, body.user.token]
+      ignore: [body..createdAt, body..updatedAt, body.user.token]   # value forgiven, shape kept
+      # any:<path> forgives anything there, even a missing field (e.g. any:body.comment.id)
       unordered: [body.tags]
       headers: [x-total-count]            # compared in addition to COMPARED_HEADERS
       excuse_server_errors: true          # both sides 5xx -> outcome "ignored"
@@ -39,6 +40,7 @@ COMPARED_HEADERS = frozenset(
     }
 )
 SETTING_KEYS = ("ignore", "unordered", "headers", "excuse_server_errors")
+ANY = "any:"  # prefix of an ignore rule that forgives anything, even absence
 
 
 class RuleError(ValueError):
@@ -50,6 +52,7 @@ class Rules:
     """Everything ``clean`` and ``compare`` need to judge one route's responses."""
 
     ignore: tuple[FieldPath, ...] = ()
+    ignore_any: tuple[FieldPath, ...] = ()
     unordered: tuple[FieldPath, ...] = ()
     headers: frozenset[str] = COMPARED_HEADERS
     excuse_server_errors: bool = True
@@ -86,10 +89,18 @@ class Rules:
         unordered: Iterable[FieldPath | str] = (),
         headers: Iterable[str] = (),
     ) -> Rules:
-        """Return a copy with more ignored paths, unordered lists and compared headers."""
+        """Return a copy with more ignored paths, unordered lists and compared headers.
+
+        An ignored path keeps its value's shape (shadow.shape); one written ``any:<path>``
+        forgives anything, even absence.
+        """
+        ignore = list(ignore)
+        keep = [p for p in ignore if not _any(p)]
+        anything = [str(p)[len(ANY) :].strip() for p in ignore if _any(p)]
         return replace(
             self,
-            ignore=self.ignore + tuple(_parsed(p) for p in ignore),
+            ignore=self.ignore + tuple(_parsed(p) for p in keep),
+            ignore_any=self.ignore_any + tuple(_parsed(p) for p in anything),
             # Deepest lists first, so nested unordered lists are sorted before their parents.
             unordered=tuple(
                 sorted(
@@ -109,19 +120,26 @@ def _setting(settings: Any, key: str) -> Any:
     return getattr(settings, key, None)
 
 
+def _any(path: FieldPath | str) -> bool:
+    return isinstance(path, str) and path.startswith(ANY)
+
+
 def _parsed(path: FieldPath | str) -> FieldPath:
     return path if isinstance(path, FieldPath) else FieldPath.parse(path)
 
 
-def _paths(where: str, key: str, value: Any) -> list[FieldPath]:
+def _paths(where: str, key: str, value: Any) -> list[str]:
     if value is None:
         return []
     if isinstance(value, str) or not isinstance(value, list):
         raise RuleError(f"{where}.{key} must be a list of field paths, got {value!r}")
     paths = []
     for item in value:
+        text = str(item)
         try:
-            paths.append(FieldPath.parse(str(item)))
+            anything = key == "ignore" and text.startswith(ANY)
+            FieldPath.parse(text[len(ANY) :].strip() if anything else text)
+            paths.append(text)
         except ValueError as error:
             raise RuleError(f"{where}.{key}: {error}") from None
     return paths

@@ -11,6 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from shadow.report import latest_mismatches
+from shadow.store import engine_from_url
 from tests.integration.shadow_proxy.altered import __name__ as altered_module
 from tests.integration.shadow_proxy.conftest import strangler, wait_for_comparisons
 from tests.support.databases import DatabaseFactory
@@ -68,6 +70,17 @@ def test_noise_is_found_accepted_and_then_ignored(
         time.sleep(0.2)
     api.get("/api/tags", headers={"X-Test-Alter": "nonce", "X-Request-ID": "accepted"})
     rows = wait_for_comparisons(database, 5)
-    assert (rows[-1]["request_id"], rows[-1]["outcome"]) == ("accepted", "match")
+    # The accepted rule forgives the nonce's value, not its absence from legacy's answer
+    # (issue 12: ignore keeps shape): the value is no longer compared, the absence still is.
+    assert (rows[-1]["request_id"], rows[-1]["outcome"]) == ("accepted", "mismatch")
+    engine = engine_from_url(database)
+    try:
+        samples = {s.request_id: s.differences
+                   for s in latest_mismatches(engine, "GET /api/tags", limit=20)}
+    finally:
+        engine.dispose()
+    assert samples["accepted"] == [{"path": "body.nonce", "kind": "missing_in_candidate",
+                                    "control": "<string>", "candidate": None}]
+    assert samples["noisy-0"][0]["control"] not in (None, "<string>")
     health = api.get("/health").json()["checks"]["shadow"]
     assert health["store_dropped"] == 0 and health["in_flight"] >= 0

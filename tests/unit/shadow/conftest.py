@@ -21,8 +21,11 @@ EXPRESS_HEADERS = {
     "Vary": "Origin",
     "Access-Control-Allow-Origin": "*",
 }
+# The backend sends X-Powered-By and a weak ETag like Express (backend/headers.py).
 FLASK_HEADERS = {
     "Server": "gunicorn",
+    "X-Powered-By": "Express",
+    "ETag": 'W/"82-def"',
     "Date": "Thu, 26 Nov 2026 04:00:01 GMT",
     "content-type": "application/json;charset=UTF-8",
     "content-length": "130",

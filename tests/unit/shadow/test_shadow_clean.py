@@ -7,6 +7,7 @@ import json
 import pytest
 
 from shadow.clean import NOISE_HEADERS, canonical, clean, clean_headers, content_type
+from shadow.document import EMPTY_BODY
 from shadow.observation import Observation
 from shadow.paths import IGNORED
 from shadow.rules import Rules
@@ -121,19 +122,35 @@ def test_oversized_bodies_are_not_parsed() -> None:
     assert clean(json_body({"long": "x" * 20}), rules)["body"].startswith("<32 bytes")
 
 
-def test_empty_body_is_an_empty_string() -> None:
-    assert clean(Observation(204, {}, b""), Rules())["body"] == ""
+def test_empty_body_is_not_the_json_empty_string() -> None:
+    empty = clean(Observation(204, {}, b""), Rules())["body"]
+    assert empty is EMPTY_BODY
+    assert empty != clean(json_body(""), Rules())["body"] == ""
 
 
-def test_ignore_rules_remove_fields_and_mask_list_elements() -> None:
+def test_any_ignore_rules_remove_fields_and_mask_list_elements() -> None:
     rules = Rules().extended(
-        ignore=["status", "headers.content-type", "body..createdAt", "body.items[1]"]
-    )
+        ignore=["any:status", "any:headers.content-type", "any:body..createdAt",
+                "any:body.items[1]"]
+    )  # fmt: skip
     data = {"user": {"createdAt": 1, "name": "a"}, "items": [{"createdAt": 2}, "b", "c"]}
     assert clean(json_body(data), rules) == {
         "headers": {},
         "body": {"user": {"name": "a"}, "items": [{}, IGNORED, "c"]},
     }
+
+
+def test_ignore_rules_keep_the_shape_of_what_they_forgive() -> None:
+    rules = Rules().extended(
+        ignore=["status", "headers.content-type", "body..createdAt", "body.items[1]"]
+    )
+    data = {"user": {"createdAt": 1, "name": "a"}, "items": [{"createdAt": 2}, "b", "c"]}
+    assert canonical(clean(json_body(data), rules)) == canonical({
+        "status": "<number>",
+        "headers": {"content-type": "<string>"},
+        "body": {"user": {"createdAt": "<number>", "name": "a"},
+                 "items": [{"createdAt": "<number>"}, "<string>", "c"]},
+    })  # fmt: skip
 
 
 def test_unordered_lists_compare_as_multisets() -> None:
