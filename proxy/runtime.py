@@ -20,7 +20,7 @@ from proxy.bulkhead import Bulkhead, bulkheads
 from proxy.legacy import Urllib3LegacyClient
 from proxy.legacy_httpx import HttpxLegacyClient
 from proxy.mirroring import Shadowing
-from proxy.patterns import canonical_segments
+from proxy.patterns import canonical_segments, raw_path
 from proxy.probes import Probes
 from proxy.reload import RouteSource
 from proxy.table import Decision, RouteTable
@@ -86,8 +86,6 @@ class ProxyRuntime:
 
         Raises BadPath for a path the proxy refuses and RouteFileError with no valid table.
         """
-        from proxy.dispatch import raw_path
-
         self.ensure_started()
         segments = canonical_segments(raw_path(environ))
         return self.source.table.decide(environ["REQUEST_METHOD"], segments, environ)

@@ -23,8 +23,7 @@ from proxy.dashboard.blueprint import bp, csrf
 from proxy.dashboard.login import login_manager
 from proxy.dashboard.session import DashboardSessionInterface
 from proxy.dashboard.settings import configure
-from proxy.dispatch import raw_path
-from proxy.patterns import BadPath, canonical_segments
+from proxy.patterns import BadPath, canonical_segments, raw_path
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 

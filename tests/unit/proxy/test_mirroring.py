@@ -60,7 +60,7 @@ def test_the_tee_keeps_a_copy_up_to_its_cap() -> None:
 
 def test_shadow_rules_are_built_when_the_table_loads() -> None:
     table = load_table(ROUTES, "routes.yaml", None)
-    assert [str(p) for p in table.rules["GET /api/tags"].ignore] == ["body.user.token"]
+    assert [str(p) for p in table.experiments["GET /api/tags"].rules.ignore] == ["body.user.token"]
 
 
 @pytest.mark.parametrize(

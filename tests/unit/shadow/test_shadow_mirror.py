@@ -8,6 +8,7 @@ import sys
 import textwrap
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
@@ -16,6 +17,7 @@ from shadow.eligibility import Decision, Sampler
 from shadow.mirror import Mirror
 from shadow.observation import Observation, Outcome
 from shadow.rules import Rules
+from tests.support.factories import make_exchange, make_experiment
 
 ROUTE = "GET /api/articles/:slug"
 WAIT = 10.0  # generous upper bound for background work to arrive; never a timing assertion
@@ -94,10 +96,15 @@ def wait_idle(mirror: Mirror) -> None:
     raise AssertionError("candidate calls still running")
 
 
-def submit(mirror: Mirror, control: Observation, candidate, **options) -> Decision:
-    options.setdefault("route", ROUTE)
-    options.setdefault("method", "GET")
-    return mirror.submit(control=control, candidate=candidate, **options)
+def submit(mirror: Mirror, control: Observation, candidate, *, route: str = ROUTE,
+           method: str | None = "GET", request_id: str | None = None,
+           control_side: str = "legacy", recheck=None, calibrate: bool = False,
+           **settings) -> Decision:
+    exchange = make_exchange(route, request_id=request_id, control_side=control_side)
+    if method != exchange.method:
+        exchange = replace(exchange, method=method)
+    return mirror.submit(exchange, control, candidate, make_experiment(**settings),
+                         recheck=recheck, calibrate=calibrate)
 
 
 def test_a_matching_candidate_is_published(mirror, recorder, control, observe) -> None:
@@ -210,7 +217,7 @@ def test_recheck_publishes_noise(mirror, recorder, control, observe) -> None:
     submit(
         mirror, control, lambda: control,
         recheck=lambda: observe({"article": {"slug": "a", "title": "A", "at": 2}}),
-        rules=Rules(),
+        calibrate=True, rules=Rules(),
     )  # fmt: skip
     assert recorder.wait_noise() == [(ROUTE, ["body.article.at"])]
 
@@ -221,6 +228,7 @@ def test_works_under_gevent_monkey_patching() -> None:
         from gevent import monkey; monkey.patch_all()
         import json, threading, time
         import gevent
+        from shadow.exchange import Exchange
         from shadow.mirror import Mirror
         from shadow.observation import Observation
 
@@ -243,7 +251,7 @@ def test_works_under_gevent_monkey_patching() -> None:
                     return
                 time.sleep(0.01)
         submit = lambda candidate: mirror.submit(
-            route="GET /x", method="GET", control=ok, candidate=candidate)
+            Exchange(route="GET /x", method="GET"), ok, candidate)
         decisions = [submit(fails)]
         settle(1)
         decisions += [submit(hangs), submit(hangs)]
@@ -266,7 +274,7 @@ def test_a_write_is_never_sent_to_the_control_twice(mirror, recorder, control) -
     rechecked = []
     submit(
         mirror, control, lambda: control, method="POST", writes="dry-run",
-        recheck=lambda: rechecked.append(1) or control,
+        recheck=lambda: rechecked.append(1) or control, calibrate=True,
     )  # fmt: skip
     assert recorder.wait()[0].outcome is Outcome.MATCH
     wait_idle(mirror)
