@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import atexit
 import itertools
-import logging
 import os
 import threading
 import time
@@ -36,9 +35,9 @@ from shadow import (
     ParityStore,
     ParityWriter,
 )
+from shadow.background import background_error
 from shadow.eligibility import DRY_RUN, SAFE_METHODS
 
-log = logging.getLogger(__name__)
 Finish = Callable[[BaseException | None], None]
 
 
@@ -210,7 +209,8 @@ class Shadow:
                                if self.safe else None,
                                calibrate=self.calibrate, sampled=True)
         except Exception:
-            log.exception("shadow: could not submit %s", self.exchange.route)
+            background_error("shadow_submit", "could not submit a comparison",
+                             route=self.exchange.route)
 
     def _with_body(self) -> Exchange:
         return self.exchange.with_body(self.request.body if self.has_body else None)

@@ -26,6 +26,7 @@ from proxy.reload import RouteSource
 from proxy.table import Decision, RouteTable
 from proxy.upstream import LegacyClient
 from proxy.validation import Shape, backend_shapes
+from shadow import background
 
 
 class ProxyRuntime:
@@ -60,6 +61,7 @@ class ProxyRuntime:
             self.client = factory(self.pool_size)
             self.bulkheads = bulkheads(self._config)  # this process's own semaphores
             self.shadowing = Shadowing(self._config)  # its Mirror and writer start on first use
+            background.prepare()  # failures off the request path, counted from zero
             if self._config.get("READY_PARITY") is not None:  # the dashboard's, for the alerts
                 metrics.READY_PARITY.set(float(self._config["READY_PARITY"]))
             self.probes = Probes(self)

@@ -10,7 +10,6 @@ have not returned yet; at the cap the request is not queued but recorded as
 
 from __future__ import annotations
 
-import logging
 import os
 import queue
 import threading
@@ -18,6 +17,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from shadow.background import background_error
 from shadow.compare import compare
 from shadow.comparison import Comparison, Publisher
 from shadow.eligibility import SAFE_METHODS, Decision, Sampler, mirrorable
@@ -28,7 +28,6 @@ from shadow.observation import Observation, Outcome, Result
 from shadow.rules import Rules
 from shadow.watchdog import Watchdog
 
-log = logging.getLogger(__name__)
 Call = Callable[[], Observation]
 
 
@@ -127,8 +126,9 @@ class Mirror:
             self._jobs.put(job)
             return Decision.MIRRORED
         except Exception:
-            log.exception("shadow: could not mirror %s %s", getattr(exchange, "method", None),
-                          getattr(exchange, "route", None))
+            background_error("mirror", "could not mirror a request",
+                             method=getattr(exchange, "method", None),
+                             route=getattr(exchange, "route", None))
             return Decision.FAILED
 
     def call(
@@ -164,8 +164,8 @@ class Mirror:
             self._publish(_Job(exchange, control, _never, Rules(), 0.0),
                           Result(outcome, reason=reason))
         except Exception:
-            log.exception("shadow: could not record a skipped %s %s", exchange.method,
-                          exchange.route)
+            background_error("mirror", "could not record a skipped request",
+                             method=exchange.method, route=exchange.route)
 
     def close(self, timeout: float = 1.0) -> None:
         """Stop the workers after the calls already running (waiting at most ``timeout``)."""
@@ -223,7 +223,7 @@ class Mirror:
                 else:
                     self._run(job)
             except Exception:
-                log.exception("shadow: mirroring %s failed", job.route)
+                background_error("mirror", "mirroring failed", route=job.route)
             finally:
                 self._release(job.counted)
 
@@ -318,4 +318,4 @@ def _notify(hook: Callable[..., None], *args: object) -> None:
     try:
         hook(*args)
     except Exception:
-        log.exception("shadow: publisher %r failed", hook)
+        background_error("publisher", "publisher failed", publisher=repr(hook))
