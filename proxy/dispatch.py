@@ -31,7 +31,7 @@ from proxy.mirror_sides import Sides
 from proxy.mirroring import Shadow
 from proxy.patterns import BadPath, canonical_segments, raw_path
 from proxy.runtime import ProxyRuntime
-from proxy.table import Decision, RouteTable
+from proxy.table import RouteDecision, RouteTable
 from proxy.upstream import UpstreamError
 from shadow import Exchange
 
@@ -40,7 +40,9 @@ WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 OWN_PATHS = ("/health", "/health/live", "/health/ready", "/metrics")
 
 
-def exchange_of(environ: dict[str, Any], rid: str, decision: Decision, target: str) -> Exchange:
+def exchange_of(
+    environ: dict[str, Any], rid: str, decision: RouteDecision, target: str
+) -> Exchange:
     """Return the request as one value: what either side is sent, now or again in shadow."""
     return Exchange(
         route=decision.template, method=environ["REQUEST_METHOD"], request_id=rid,
@@ -185,7 +187,7 @@ class Handling:
         self.start_response = start_response
         self.rid = request_id(environ)
         self.started = time.perf_counter()
-        self.decision: Decision | None = None
+        self.decision: RouteDecision | None = None
         self.upstream_seconds: float | None = None
         self.status = 0
         self._done = False

@@ -17,13 +17,13 @@ from flask import Flask
 from proxy import metrics
 from proxy.access_log import configure_logging
 from proxy.bulkhead import Bulkhead, bulkheads
-from proxy.legacy import Urllib3LegacyClient
+from proxy.legacy_client import Urllib3LegacyClient
 from proxy.legacy_httpx import HttpxLegacyClient
 from proxy.mirroring import Shadowing
 from proxy.patterns import canonical_segments, raw_path
 from proxy.probes import Probes
 from proxy.reload import RouteSource
-from proxy.table import Decision, RouteTable
+from proxy.table import RouteDecision, RouteTable
 from proxy.upstream import LegacyClient
 from proxy.validation import Shape, backend_shapes
 from shadow import background
@@ -83,7 +83,7 @@ class ProxyRuntime:
         """Return the operations the backend implements, for validating ``serve: flask``."""
         return backend_shapes(self.backend_app.url_map)
 
-    def decide(self, environ: dict[str, Any]) -> Decision:
+    def decide(self, environ: dict[str, Any]) -> RouteDecision:
         """Return the matched route (template and settings) and the side serving ``environ``.
 
         Raises BadPath for a path the proxy refuses and RouteFileError with no valid table.

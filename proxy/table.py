@@ -25,7 +25,7 @@ class Route:
 
 
 @dataclass(frozen=True)
-class Decision:
+class RouteDecision:
     """What the proxy does with one request: the route (None if unlisted) and the side."""
 
     route: Route | None
@@ -94,13 +94,13 @@ class RouteTable:
         segments: list[str],
         environ: Mapping[str, Any],
         who: Callable[[Mapping[str, Any]], str] = identity,
-    ) -> Decision:
+    ) -> RouteDecision:
         """Return the route and serving side; the path is rebuilt in canonical form."""
         route = self.match(method, segments)
         if route is None:
-            return Decision(None, self.config.default, "/" + "/".join(segments))
+            return RouteDecision(None, self.config.default, "/" + "/".join(segments))
         parts = [lit if lit is not None else seg for lit, seg in
                  zip(route.pattern.segments, segments, strict=True)]
         serve = route.entry.serve
         side = choose_side(serve, who(environ)) if isinstance(serve, Weights) else serve
-        return Decision(route, side, "/" + "/".join(parts))
+        return RouteDecision(route, side, "/" + "/".join(parts))

@@ -36,7 +36,7 @@ the response is returned (``submit`` never blocks or raises)::
         recheck=lambda: call_the_control_again(exchange),    # optional, safe methods: confirms
         calibrate=mirror.sampler.sampled(experiment.calibrate),  # a mismatch; finds noise
     )
-    # -> Decision: mirrored, unsampled, skipped_unsafe, skipped_overload (failed: logged bug)
+    # -> Submission: mirrored, unsampled, skipped_unsafe, skipped_overload (failed: logged bug)
 
 Periodically (e.g. hourly, from one process): ``ParityStore(engine).prune(max_age=
 timedelta(days=14), max_rows=1_000_000)``. On shutdown: ``mirror.close(); writer.close()``.
@@ -56,7 +56,7 @@ from __future__ import annotations
 
 from shadow.compare import compare
 from shadow.comparison import Comparison, Publisher
-from shadow.eligibility import Decision, Sampler, mirrorable
+from shadow.eligibility import Sampler, Submission, mirrorable
 from shadow.exchange import Exchange
 from shadow.experiment import Experiment
 from shadow.metrics import Metrics
@@ -70,7 +70,6 @@ from shadow.writer import ParityWriter
 
 __all__ = [
     "Comparison",
-    "Decision",
     "Difference",
     "Exchange",
     "Experiment",
@@ -87,6 +86,7 @@ __all__ = [
     "RuleError",
     "Rules",
     "Sampler",
+    "Submission",
     "calibrate",
     "compare",
     "engine_from_url",

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from shadow.background import background_error
 from shadow.compare import compare
 from shadow.comparison import Comparison, Publisher
-from shadow.eligibility import SAFE_METHODS, Decision, Sampler, mirrorable
+from shadow.eligibility import SAFE_METHODS, Sampler, Submission, mirrorable
 from shadow.exchange import Exchange
 from shadow.experiment import Experiment
 from shadow.noise import calibrate
@@ -95,7 +95,7 @@ class Mirror:
         recheck: Call | None = None,
         calibrate: bool = False,
         sampled: bool = False,
-    ) -> Decision:
+    ) -> Submission:
         """Mirror one request whose control answer is ``control``; return without waiting.
 
         ``candidate`` produces the candidate's Observation; ``experiment`` holds the route's
@@ -114,22 +114,22 @@ class Mirror:
             job = _Job(exchange, control, candidate, settings.rules,
                        settings.timeout or self.timeout, recheck, calibrate)
             if not sampled and not self.sampler.sampled(settings.sample):
-                return Decision.UNSAMPLED
+                return Submission.UNSAMPLED
             if not mirrorable(exchange.method, settings.writes):
                 self._publish(job, Result(Outcome.SKIPPED_UNSAFE))
-                return Decision.SKIPPED_UNSAFE
+                return Submission.SKIPPED_UNSAFE
             self._start()
             if not self._claim(exchange.route, settings.max_in_flight):
                 self._publish(job, Result(Outcome.SKIPPED_OVERLOAD))
-                return Decision.SKIPPED_OVERLOAD
+                return Submission.SKIPPED_OVERLOAD
             job.counted = exchange.route
             self._jobs.put(job)
-            return Decision.MIRRORED
+            return Submission.MIRRORED
         except Exception:
             background_error("mirror", "could not mirror a request",
                              method=getattr(exchange, "method", None),
                              route=getattr(exchange, "route", None))
-            return Decision.FAILED
+            return Submission.FAILED
 
     def call(
         self, side: Call, *, route: str, timeout: float | None = None, route_cap: int | None = None

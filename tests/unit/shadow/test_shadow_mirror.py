@@ -13,7 +13,7 @@ from dataclasses import replace
 import pytest
 
 from shadow.comparison import Comparison
-from shadow.eligibility import Decision, Sampler
+from shadow.eligibility import Sampler, Submission
 from shadow.mirror import Mirror
 from shadow.observation import Observation, Outcome
 from shadow.rules import Rules
@@ -99,7 +99,7 @@ def wait_idle(mirror: Mirror) -> None:
 def submit(mirror: Mirror, control: Observation, candidate, *, route: str = ROUTE,
            method: str | None = "GET", request_id: str | None = None,
            control_side: str = "legacy", recheck=None, calibrate: bool = False,
-           **settings) -> Decision:
+           **settings) -> Submission:
     exchange = make_exchange(route, request_id=request_id, control_side=control_side)
     if method != exchange.method:
         exchange = replace(exchange, method=method)
@@ -112,7 +112,7 @@ def test_a_matching_candidate_is_published(mirror, recorder, control, observe) -
         mirror, control, lambda: observe({"article": {"title": "A", "slug": "a"}}, side="flask"),
         request_id="req-1", control_side="legacy",
     )  # fmt: skip
-    assert decision is Decision.MIRRORED
+    assert decision is Submission.MIRRORED
     [comparison] = recorder.wait()
     assert comparison.outcome is Outcome.MATCH
     assert (comparison.route, comparison.method, comparison.request_id) == (ROUTE, "GET", "req-1")
@@ -145,7 +145,7 @@ def raises() -> Observation:
 def test_a_failing_candidate_is_recorded_not_raised(
     mirror, recorder, control, candidate, reason
 ) -> None:
-    assert submit(mirror, control, candidate) is Decision.MIRRORED
+    assert submit(mirror, control, candidate) is Submission.MIRRORED
     [comparison] = recorder.wait()
     assert comparison.outcome is Outcome.CANDIDATE_ERROR
     assert reason in comparison.result.reason
@@ -158,7 +158,7 @@ def test_a_hanging_candidate_times_out_and_its_late_answer_is_dropped(
         release.wait(WAIT)
         return observe({"article": {"slug": "a", "title": "A"}})
 
-    assert submit(mirror, control, hangs, timeout=0.05) is Decision.MIRRORED
+    assert submit(mirror, control, hangs, timeout=0.05) is Submission.MIRRORED
     [comparison] = recorder.wait()
     assert comparison.outcome is Outcome.TIMEOUT
     assert comparison.candidate_status is None
@@ -174,15 +174,15 @@ def test_at_the_cap_requests_are_skipped_not_queued(
         release.wait(WAIT)
         return observe({"article": {"slug": "a", "title": "A"}})
 
-    assert submit(mirror, control, hangs, timeout=0.05) is Decision.MIRRORED
-    assert submit(mirror, control, hangs, timeout=0.05) is Decision.MIRRORED
+    assert submit(mirror, control, hangs, timeout=0.05) is Submission.MIRRORED
+    assert submit(mirror, control, hangs, timeout=0.05) is Submission.MIRRORED
     recorder.wait(2)  # both timed out, yet both calls still hold their slot
     assert mirror.in_flight == 2
-    assert submit(mirror, control, hangs) is Decision.SKIPPED_OVERLOAD
+    assert submit(mirror, control, hangs) is Submission.SKIPPED_OVERLOAD
     assert recorder.comparisons[-1].outcome is Outcome.SKIPPED_OVERLOAD
     release.set()
     wait_idle(mirror)
-    assert submit(mirror, control, lambda: observe({"x": 1})) is Decision.MIRRORED
+    assert submit(mirror, control, lambda: observe({"x": 1})) is Submission.MIRRORED
     assert recorder.wait(4)[-1].outcome is Outcome.MISMATCH
 
 
@@ -190,10 +190,10 @@ def test_at_the_cap_requests_are_skipped_not_queued(
 def test_unsafe_methods_are_skipped_unless_dry_run(mirror, recorder, control, method) -> None:
     called = []
     assert submit(mirror, control, lambda: called.append(1), method=method) is (
-        Decision.SKIPPED_UNSAFE
+        Submission.SKIPPED_UNSAFE
     )
     assert recorder.comparisons[-1].outcome is Outcome.SKIPPED_UNSAFE
-    assert submit(mirror, control, raises, method=method, writes="dry-run") is Decision.MIRRORED
+    assert submit(mirror, control, raises, method=method, writes="dry-run") is Submission.MIRRORED
     assert recorder.wait(2)[-1].outcome is Outcome.CANDIDATE_ERROR
     assert called == []
 
@@ -205,12 +205,12 @@ def test_unsampled_requests_are_not_mirrored_or_recorded(recorder, control) -> N
 
     mirror = Mirror([recorder], sampler=Sampler(Never()))
     called = []
-    assert submit(mirror, control, lambda: called.append(1), sample=0.5) is Decision.UNSAMPLED
+    assert submit(mirror, control, lambda: called.append(1), sample=0.5) is Submission.UNSAMPLED
     assert (called, recorder.comparisons) == ([], [])
 
 
 def test_submit_never_raises(mirror, control) -> None:
-    assert submit(mirror, control, raises, method=None) is Decision.FAILED
+    assert submit(mirror, control, raises, method=None) is Submission.FAILED
 
 
 def test_recheck_publishes_noise(mirror, recorder, control, observe) -> None:
@@ -289,8 +289,8 @@ def test_a_base_exception_timeout_counts_as_timeout(mirror, recorder, control) -
     def times_out() -> Observation:
         raise Timeout("5 seconds")
 
-    assert submit(mirror, control, times_out) is Decision.MIRRORED
+    assert submit(mirror, control, times_out) is Submission.MIRRORED
     assert recorder.wait()[0].outcome is Outcome.TIMEOUT
     wait_idle(mirror)
-    assert submit(mirror, control, lambda: control) is Decision.MIRRORED  # the pool still works
+    assert submit(mirror, control, lambda: control) is Submission.MIRRORED  # the pool still works
     assert recorder.wait(2)[1].outcome is Outcome.MATCH
