@@ -25,9 +25,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     import backend.models  # noqa: F401  (register the tables on db.metadata)
-    from backend import api, body, dryrun, errors, headers, json, reads, routing
+    from backend import api, body, dryrun, errors, express_json, headers, reads, routing
 
-    json.init_app(app)
+    express_json.init_app(app)
     errors.init_app(app)
     headers.init_app(app)  # CORS preflight first, as app.use(cors()) in legacy
     dryrun.init_app(app)

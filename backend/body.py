@@ -17,7 +17,7 @@ from flask import Flask, g, request
 
 from backend import charsets, content_encoding, media_type
 from backend.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
-from backend.json import deep_recursion, loads_strict
+from backend.express_json import deep_recursion, loads_strict
 
 LIMIT = 100 * 1024
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")

@@ -36,11 +36,6 @@ def marker(app: Flask | None = None, value: str = "dry-run") -> str:
     return signer(app).sign(value).decode("ascii")
 
 
-def is_dry_run() -> bool:
-    """Tell whether the current request runs as a dry-run."""
-    return "dry_run" in g
-
-
 def begin() -> None:
     """Verify the request's marker, if any, and open the transaction that will be rolled back."""
     value = request.headers.get(HEADER)

@@ -8,7 +8,7 @@ from html import escape
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from backend.json import json_response
+from backend.express_json import json_response
 from backend.rawpath import raw_path
 from backend.status_line import with_node_reason
 

@@ -1,13 +1,11 @@
 """Domain events, as Blinker signals; a shadow dry-run suppresses every receiver.
 
-Senders call :func:`publish`, never ``signal.send`` directly, so that :func:`suppressed`
+Senders call :func:`publish`, never ``signal.send`` directly, so that :func:`suppress`
 (used by backend.dryrun) can keep side effects from happening for a rolled-back request.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
@@ -28,21 +26,6 @@ def publish(signal: Signal, sender: Any, **data: Any) -> None:
     if _suppressed.get():
         return
     signal.send(sender, **data)
-
-
-def is_suppressed() -> bool:
-    """Tell whether signals are suppressed in the current context."""
-    return _suppressed.get()
-
-
-@contextmanager
-def suppressed() -> Iterator[None]:
-    """Suppress every signal inside the ``with`` block."""
-    token = _suppressed.set(True)
-    try:
-        yield
-    finally:
-        _suppressed.reset(token)
 
 
 def suppress() -> object:

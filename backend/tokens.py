@@ -22,7 +22,7 @@ from typing import Any
 import jwt
 from flask import current_app
 
-from backend.json import loads_strict
+from backend.express_json import loads_strict
 from backend.node_buffer import from_base64
 from backend.validation import decimal_value
 

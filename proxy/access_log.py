@@ -9,11 +9,12 @@ from typing import Any
 
 access_logger = logging.getLogger("strangler.access")
 proxy_logger = logging.getLogger("strangler.proxy")
+background_logger = logging.getLogger("strangler.background")  # shadow.background's
 
 
 def configure_logging() -> None:
     """Send the proxy's loggers to stderr as bare lines, once per process."""
-    for logger in (access_logger, proxy_logger):
+    for logger in (access_logger, proxy_logger, background_logger):
         logger.disabled = False  # logging.config.fileConfig (Alembic's env.py) disables loggers
         if logger.level == logging.NOTSET:
             logger.setLevel(logging.INFO)

@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterable, Iterator
 from http import HTTPStatus
 from http.client import responses
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from proxy import metrics
 from proxy.access_log import log_request
@@ -26,28 +25,31 @@ from proxy.body import (
     request_chunks,
 )
 from proxy.bulkhead import Bulkhead
-from proxy.flask_side import call_backend
+from proxy.flask_side import backend_environ, exchange_environ
 from proxy.headers import downstream_headers, request_id, upstream_headers
 from proxy.mirror_sides import Sides
 from proxy.mirroring import Shadow
-from proxy.patterns import BadPath, canonical_segments
+from proxy.patterns import BadPath, canonical_segments, raw_path
 from proxy.runtime import ProxyRuntime
-from proxy.table import Decision, RouteTable
+from proxy.table import RouteDecision, RouteTable
 from proxy.upstream import UpstreamError
+from shadow import Exchange
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 OWN_PATHS = ("/health", "/health/live", "/health/ready", "/metrics")
 
 
-def raw_path(environ: dict[str, Any]) -> str:
-    """Return the path as the client sent it (still percent-encoded)."""
-    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
-    if raw is None:
-        return environ.get("PATH_INFO", "/").encode("latin-1").decode("utf-8", "replace")
-    if not raw.startswith("/"):
-        raw = urlsplit(raw).path or "/"
-    return raw.partition("?")[0]
+def exchange_of(
+    environ: dict[str, Any], rid: str, decision: RouteDecision, target: str
+) -> Exchange:
+    """Return the request as one value: what either side is sent, now or again in shadow."""
+    return Exchange(
+        route=decision.template, method=environ["REQUEST_METHOD"], request_id=rid,
+        path=decision.path, target=target,
+        headers=tuple(upstream_headers(environ, rid).items()),
+        environ=exchange_environ(environ), control_side=decision.side, started=time.time(),
+    )
 
 
 class ProxyMiddleware:
@@ -62,15 +64,15 @@ class ProxyMiddleware:
         if path in OWN_PATHS or path.startswith("/_strangler/"):
             return self.own_app(environ, start_response)
         self.runtime.ensure_started()
-        exchange = Exchange(environ, start_response)
+        handling = Handling(environ, start_response)
         metrics.IN_FLIGHT.inc()
         try:
-            return self._forward(exchange)
+            return self._forward(handling)
         except BaseException:
-            exchange.finish(None, 500, "")
+            handling.finish(None, 500, "")
             raise
 
-    def _forward(self, ex: Exchange) -> Iterable[bytes]:
+    def _forward(self, ex: Handling) -> Iterable[bytes]:
         environ = ex.environ
         try:
             segments = canonical_segments(raw_path(environ))
@@ -90,7 +92,8 @@ class ProxyMiddleware:
         if length is not None and length > limit:
             return ex.error(413, f"request body over {limit} bytes")
         query = environ.get("QUERY_STRING")
-        target = decision.path + ("?" + query if query else "")
+        exchange = exchange_of(environ, ex.rid, decision, decision.path + ("?" + query if query
+                                                                             else ""))
         body = None
         shadow = None
         try:
@@ -99,28 +102,30 @@ class ProxyMiddleware:
             if not ex.enter(self.runtime.bulkheads[decision.side]):
                 return ex.error(503, f"{decision.side} is at its concurrency limit",
                                 kind="bulkhead")
-            if decision.route is not None and decision.route.entry.shadow_side is not None:
-                shadow = self.runtime.shadowing.plan(environ, ex.rid, decision, target,
-                                                     Sides(self.runtime, table))
+            experiment = table.experiments.get(decision.template)
+            if decision.route is not None and experiment is not None:
+                runtime = self.runtime
+                sides = Sides(lambda: runtime.backend_app, runtime.client,
+                              runtime.legacy_url(table), table.config.legacy.timeouts)
+                shadow = runtime.shadowing.plan(exchange, experiment, table.config.shadow, sides)
                 if shadow is not None:
                     body = shadow.request_body(body)
                     shadow.before_control()  # dry-run writes only: the candidate runs first
         except ClientBodyError as error:
             return ex.error(error.status, str(error))
         if decision.side == "flask":
-            return self._flask(ex, decision, target, body, shadow)
-        return self._legacy(ex, decision, target, body, table, shadow)
+            return self._flask(ex, exchange, body, shadow)
+        return self._legacy(ex, exchange, body, table, shadow)
 
     def _legacy(
-        self, ex: Exchange, decision: Decision, target: str, body: Iterator[bytes] | None,
+        self, ex: Handling, exchange: Exchange, body: Iterator[bytes] | None,
         table: RouteTable, shadow: Shadow | None = None,
     ) -> Iterable[bytes]:
-        headers = upstream_headers(ex.environ, ex.rid)
         started = time.perf_counter()
         try:
             response = self.runtime.client.send(
-                self.runtime.legacy_url(table), ex.environ["REQUEST_METHOD"], target, headers,
-                body, table.config.legacy.timeouts,
+                self.runtime.legacy_url(table), exchange.method, exchange.target,
+                dict(exchange.headers), body, table.config.legacy.timeouts,
             )
         except ClientBodyError as error:  # the connection that carried part of it is closed
             return ex.error(error.status, str(error))
@@ -142,12 +147,10 @@ class ProxyMiddleware:
         return ObservedBody(chunks, response.close, finish)
 
     def _flask(
-        self, ex: Exchange, decision: Decision, target: str, body: Iterator[bytes] | None,
+        self, ex: Handling, exchange: Exchange, body: Iterator[bytes] | None,
         shadow: Shadow | None = None,
     ) -> Iterable[bytes]:
-        environ = dict(ex.environ)
-        environ["PATH_INFO"] = unquote(decision.path).encode().decode("latin-1")
-        environ["RAW_URI"] = environ["REQUEST_URI"] = target
+        environ = backend_environ(ex.environ, exchange, body)
         started = time.perf_counter()
         head: list[Any] = []
 
@@ -159,7 +162,7 @@ class ProxyMiddleware:
             return lambda data: None  # Flask never uses the write callable
 
         try:
-            chunks = call_backend(self.runtime.backend_app, environ, ex.rid, body, start_response)
+            chunks = self.runtime.backend_app(environ, start_response)
         except ClientBodyError as error:  # a backend that lets exceptions propagate
             return ex.error(error.status, str(error))
         close = getattr(chunks, "close", lambda: None)
@@ -176,7 +179,7 @@ class ProxyMiddleware:
         return ObservedBody(chunks, close, finish)
 
 
-class Exchange:
+class Handling:
     """One request's bookkeeping: id, decision, timings; it writes the log line and metrics."""
 
     def __init__(self, environ: dict[str, Any], start_response: StartResponse) -> None:
@@ -184,7 +187,7 @@ class Exchange:
         self.start_response = start_response
         self.rid = request_id(environ)
         self.started = time.perf_counter()
-        self.decision: Decision | None = None
+        self.decision: RouteDecision | None = None
         self.upstream_seconds: float | None = None
         self.status = 0
         self._done = False

@@ -1,24 +1,23 @@
 """Call a side again for shadow mode: the Flask backend in-process, legacy over HTTP.
 
-Each call sends a copy of the client's request (method, path, query, headers including
-Authorization and X-Request-ID, body) and returns the answer as a shadow Observation, its
-body read up to ``cap`` bytes (a longer one is cut there and compares as different).
+Each call sends the Exchange again (method, path, query, headers including Authorization
+and X-Request-ID, body) and returns the answer as a shadow Observation, its body read up to
+``cap`` bytes (a longer one is cut there and compares as different).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
-from urllib.parse import unquote
 
 from flask import Flask
 
 from proxy.dryrun import ENVIRON_KEY
-from proxy.flask_side import backend_environ
-from proxy.headers import upstream_headers
+from proxy.flask_side import backend_environ, replayed
 from proxy.schema import Timeouts
 from proxy.upstream import LegacyClient
-from shadow import Observation
+from shadow import Exchange, Observation
 
 
 def _read(chunks: Any, cap: int) -> bytes:
@@ -31,22 +30,15 @@ def _read(chunks: Any, cap: int) -> bytes:
     return b"".join(parts)
 
 
-def call_flask(
-    app: Flask,
-    environ: dict[str, Any],
-    rid: str,
-    path: str,
-    target: str,
-    body: bytes | None,
-    *,
-    cap: int,
-    marker: str | None = None,
-) -> Observation:
+def _body(exchange: Exchange) -> list[bytes] | None:
+    return [exchange.body] if exchange.body is not None else None
+
+
+def call_flask(app: Flask, exchange: Exchange, *, cap: int,
+               marker: str | None = None) -> Observation:
     """Run the request through the backend's WSGI app; ``marker`` makes it a dry-run."""
-    env = dict(environ)
-    env["PATH_INFO"] = unquote(path).encode().decode("latin-1")
-    env["RAW_URI"] = env["REQUEST_URI"] = target
-    backend_environ(env, rid, iter([body]) if body is not None else None)
+    body = _body(exchange)
+    env = backend_environ(replayed(exchange), exchange, iter(body) if body is not None else None)
     if marker is not None:
         env[ENVIRON_KEY] = marker
     head: list[Any] = []
@@ -64,21 +56,12 @@ def call_flask(
     return Observation(head[0], head[1], data, time.perf_counter() - started)
 
 
-def call_legacy(
-    client: LegacyClient,
-    base_url: str,
-    method: str,
-    target: str,
-    headers: dict[str, str],
-    body: bytes | None,
-    timeouts: Timeouts,
-    *,
-    cap: int,
-) -> Observation:
+def call_legacy(client: LegacyClient, base_url: str, exchange: Exchange, timeouts: Timeouts,
+                *, cap: int) -> Observation:
     """Send the request to legacy through the worker's client pool."""
     started = time.perf_counter()
-    response = client.send(base_url, method, target, headers,
-                           [body] if body is not None else None, timeouts)
+    response = client.send(base_url, exchange.method, exchange.target, dict(exchange.headers),
+                           _body(exchange), timeouts)
     try:
         data = _read(response.chunks, cap)
     finally:
@@ -89,19 +72,16 @@ def call_legacy(
 class Sides:
     """How to call each side again, off the request path: the backend app and legacy."""
 
-    def __init__(self, runtime: Any, table: Any) -> None:
-        self.runtime = runtime
-        self.table = table
+    def __init__(self, backend: Callable[[], Flask], client: LegacyClient, legacy_url: str,
+                 timeouts: Timeouts) -> None:
+        self.backend = backend  # called when first needed: the backend app
+        self.client = client
+        self.legacy_url = legacy_url
+        self.timeouts = timeouts
 
-    def call(self, side: str, environ: dict[str, Any], rid: str, path: str, target: str,
-             body: bytes | None, *, timeout: float, cap: int, marker: str | None = None
-             ) -> Observation:
+    def call(self, side: str, exchange: Exchange, *, timeout: float, cap: int,
+             marker: str | None = None) -> Observation:
         if side == "flask":
-            return call_flask(self.runtime.backend_app, environ, rid, path, target, body,
-                              marker=marker, cap=cap)
-        timeouts: Timeouts = self.table.config.legacy.timeouts
-        return call_legacy(
-            self.runtime.client, self.runtime.legacy_url(self.table), environ["REQUEST_METHOD"],
-            target, upstream_headers(environ, rid), body,
-            Timeouts(connect=timeouts.connect, read=timeout, pool=timeouts.pool), cap=cap,
-        )
+            return call_flask(self.backend(), exchange, marker=marker, cap=cap)
+        timeouts = Timeouts(connect=self.timeouts.connect, read=timeout, pool=self.timeouts.pool)
+        return call_legacy(self.client, self.legacy_url, exchange, timeouts, cap=cap)

@@ -14,22 +14,30 @@ from __future__ import annotations
 
 import atexit
 import itertools
-import logging
 import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 from proxy.body import BodyTooLarge
 from proxy.dryrun import dry_run_marker
 from proxy.mirror_sides import Sides
-from proxy.schema import RouteEntry, ShadowDefaults
-from proxy.table import Decision
-from shadow import Metrics, Mirror, Observation, Outcome, ParityStore, ParityWriter
+from proxy.schema import ShadowDefaults
+from shadow import (
+    Exchange,
+    Experiment,
+    Metrics,
+    Mirror,
+    Observation,
+    Outcome,
+    ParityStore,
+    ParityWriter,
+)
+from shadow.background import background_error
 from shadow.eligibility import DRY_RUN, SAFE_METHODS
 
-log = logging.getLogger(__name__)
 Finish = Callable[[BaseException | None], None]
 
 
@@ -106,45 +114,30 @@ class Shadowing:
         if self.writer is not None:
             self.writer.close()
 
-    def plan(self, environ: dict[str, Any], rid: str, decision: Decision, target: str,
+    def plan(self, exchange: Exchange, experiment: Experiment, defaults: ShadowDefaults,
              sides: Sides) -> Shadow | None:
-        """Return the shadow plan of a request, or None (not shadowed, or not sampled)."""
-        route = decision.route
-        if route is None or route.entry.shadow_side is None:
-            return None
-        defaults = sides.table.config.shadow
+        """Return the shadow plan of a request, or None (not sampled)."""
         mirror = self.mirror(defaults)
-        entry = route.entry
-        sample = defaults.sample if entry.sample is None else entry.sample
-        if not mirror.sampler.sampled(sample):
+        if not mirror.sampler.sampled(experiment.sample):
             return None
-        return Shadow(self, mirror, dict(environ), rid, decision, target, sides, defaults, entry)
+        return Shadow(mirror, self.cap, exchange, experiment, sides)
 
 
 class Shadow:
     """The shadow side of one request: what to tee, what to call, what to submit."""
 
-    def __init__(self, shadowing: Shadowing, mirror: Mirror, environ: dict[str, Any], rid: str,
-                 decision: Decision, target: str, sides: Sides, defaults: ShadowDefaults,
-                 entry: RouteEntry) -> None:
+    def __init__(self, mirror: Mirror, cap: int, exchange: Exchange, experiment: Experiment,
+                 sides: Sides) -> None:
         self.mirror = mirror
-        self.cap = shadowing.cap
-        self.environ = environ
-        self.rid = rid
-        self.decision = decision
-        self.route = decision.template
-        self.target = target
+        self.cap = cap
+        self.exchange = exchange
+        self.experiment = experiment
         self.sides = sides
-        self.control_side = decision.side
-        self.candidate_side = "legacy" if decision.side == "flask" else "flask"
-        self.method = environ["REQUEST_METHOD"].upper()
-        self.timeout = defaults.timeout if entry.timeout is None else entry.timeout
-        self.route_cap = entry.max_in_flight
-        calibrate = defaults.calibrate if entry.calibrate is None else entry.calibrate
-        self.calibrate = calibrate > 0 and mirror.sampler.sampled(calibrate)
-        self.rules = sides.table.rules[self.route]
+        self.method = exchange.method.upper()
+        self.timeout = experiment.timeout or mirror.timeout
+        self.calibrate = experiment.calibrate > 0 and mirror.sampler.sampled(experiment.calibrate)
         # Legacy as candidate never receives writes, whatever the route says.
-        self.writes = entry.writes if self.candidate_side == "flask" else None
+        self.writes = experiment.writes if exchange.candidate_side == "flask" else None
         self.safe = self.method in SAFE_METHODS
         self.mirrored = self.safe or self.writes == DRY_RUN
         self.request = Tee(self.cap)
@@ -174,13 +167,13 @@ class Shadow:
         """Dry-run writes: run the candidate now, on the pool, waiting at most its timeout."""
         if self.safe or not self.mirrored or self.request.overflow:
             return
-        marker = dry_run_marker(self.sides.runtime.backend_app.config)
-        body = self.request.body if self.has_body else None
+        marker = dry_run_marker(self.sides.backend().config)
+        exchange = self._with_body()
         self.first = self.mirror.call(
-            lambda: self.sides.call("flask", self.environ, self.rid, self.decision.path,
-                                    self.target, body, timeout=self.timeout, cap=self.cap,
+            lambda: self.sides.call("flask", exchange, timeout=self.timeout, cap=self.cap,
                                     marker=marker),
-            route=self.route, timeout=self.timeout, route_cap=self.route_cap,
+            route=exchange.route, timeout=self.timeout,
+            route_cap=self.experiment.max_in_flight,
         )
 
     def observe(self, status: int, headers: list[tuple[str, str]], chunks: Iterable[bytes],
@@ -201,37 +194,35 @@ class Shadow:
 
     def _submit(self, control: Observation, overflow: bool) -> None:
         try:
-            common: dict[str, Any] = dict(route=self.route, method=self.method, control=control,
-                                          control_side=self.control_side, request_id=self.rid)
+            exchange = self._with_body()
             if self.mirrored and (overflow or self.request.overflow):
-                self.mirror.skip(**common, outcome=Outcome.IGNORED,
-                                 reason=f"body over {self.cap} bytes: not compared")
+                self.mirror.skip(exchange, control, Outcome.IGNORED,
+                                 f"body over {self.cap} bytes: not compared")
                 return
             if not self.safe and self.mirrored and self.first is None:
-                self.mirror.skip(**common, outcome=Outcome.SKIPPED_OVERLOAD,
-                                 reason="in-flight cap reached before the dry-run")
+                self.mirror.skip(exchange, control, Outcome.SKIPPED_OVERLOAD,
+                                 "in-flight cap reached before the dry-run")
                 return
-            self.mirror.submit(**common, candidate=self._candidate(), rules=self.rules,
-                               sample=1.0, writes=self.writes, timeout=self.timeout,
-                               recheck=self._recheck() if self.calibrate else None,
-                               route_cap=self.route_cap,
-                               confirm=self._recheck() if self.safe else None)
+            experiment = replace(self.experiment, timeout=self.timeout, writes=self.writes)
+            self.mirror.submit(exchange, control, self._candidate(exchange), experiment,
+                               recheck=self._caller(exchange.control_side, exchange)
+                               if self.safe else None,
+                               calibrate=self.calibrate, sampled=True)
         except Exception:
-            log.exception("shadow: could not submit %s", self.route)
+            background_error("shadow_submit", "could not submit a comparison",
+                             route=self.exchange.route)
 
-    def _candidate(self) -> Callable[[], Observation]:
+    def _with_body(self) -> Exchange:
+        return self.exchange.with_body(self.request.body if self.has_body else None)
+
+    def _candidate(self, exchange: Exchange) -> Callable[[], Observation]:
         if self.first is not None:
             first = self.first
             return lambda: first
-        return self._caller(self.candidate_side)
+        return self._caller(exchange.candidate_side, exchange)
 
-    def _recheck(self) -> Callable[[], Observation]:
-        return self._caller(self.control_side)
-
-    def _caller(self, side: str) -> Callable[[], Observation]:
-        body = self.request.body if self.has_body else None
-        return lambda: self.sides.call(side, self.environ, self.rid, self.decision.path,
-                                       self.target, body, timeout=self.timeout, cap=self.cap)
+    def _caller(self, side: str, exchange: Exchange) -> Callable[[], Observation]:
+        return lambda: self.sides.call(side, exchange, timeout=self.timeout, cap=self.cap)
 
 
 def _raising(error: BaseException) -> Iterator[bytes]:

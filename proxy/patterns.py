@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
 
 from proxy.schema import METHODS
 
@@ -92,6 +95,16 @@ def _decode_unreserved(match: re.Match[str]) -> str:
     if byte in _FORBIDDEN_DECODED:
         raise BadPath("encoded '/', '\\' or NUL in the path")
     return chr(byte) if byte in _UNRESERVED else "%" + match.group(1).upper()
+
+
+def raw_path(environ: Mapping[str, Any]) -> str:
+    """Return the path as the client sent it (still percent-encoded)."""
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if raw is None:
+        return environ.get("PATH_INFO", "/").encode("latin-1").decode("utf-8", "replace")
+    if not raw.startswith("/"):
+        raw = urlsplit(raw).path or "/"
+    return raw.partition("?")[0]
 
 
 def canonical_segments(raw_path: str) -> list[str]:

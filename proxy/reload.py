@@ -14,6 +14,7 @@ from proxy import metrics, route_series
 from proxy.access_log import log_event
 from proxy.table import RouteTable
 from proxy.validation import RouteFileError, Shape, load_table
+from shadow.background import background_error
 
 
 @dataclass(frozen=True)
@@ -103,4 +104,4 @@ class RouteSource:
             try:
                 self.check()
             except Exception as error:  # noqa: BLE001  (the watcher must outlive any surprise)
-                log_event("routes_watch_error", error=repr(error))
+                background_error("routes_watcher", "routes.yaml watcher failed", error)

@@ -17,15 +17,16 @@ from flask import Flask
 from proxy import metrics
 from proxy.access_log import configure_logging
 from proxy.bulkhead import Bulkhead, bulkheads
-from proxy.legacy import Urllib3LegacyClient
+from proxy.legacy_client import Urllib3LegacyClient
 from proxy.legacy_httpx import HttpxLegacyClient
 from proxy.mirroring import Shadowing
-from proxy.patterns import canonical_segments
+from proxy.patterns import canonical_segments, raw_path
 from proxy.probes import Probes
 from proxy.reload import RouteSource
-from proxy.table import Decision, RouteTable
+from proxy.table import RouteDecision, RouteTable
 from proxy.upstream import LegacyClient
 from proxy.validation import Shape, backend_shapes
+from shadow import background
 
 
 class ProxyRuntime:
@@ -60,6 +61,7 @@ class ProxyRuntime:
             self.client = factory(self.pool_size)
             self.bulkheads = bulkheads(self._config)  # this process's own semaphores
             self.shadowing = Shadowing(self._config)  # its Mirror and writer start on first use
+            background.prepare()  # failures off the request path, counted from zero
             if self._config.get("READY_PARITY") is not None:  # the dashboard's, for the alerts
                 metrics.READY_PARITY.set(float(self._config["READY_PARITY"]))
             self.probes = Probes(self)
@@ -81,13 +83,11 @@ class ProxyRuntime:
         """Return the operations the backend implements, for validating ``serve: flask``."""
         return backend_shapes(self.backend_app.url_map)
 
-    def decide(self, environ: dict[str, Any]) -> Decision:
+    def decide(self, environ: dict[str, Any]) -> RouteDecision:
         """Return the matched route (template and settings) and the side serving ``environ``.
 
         Raises BadPath for a path the proxy refuses and RouteFileError with no valid table.
         """
-        from proxy.dispatch import raw_path
-
         self.ensure_started()
         segments = canonical_segments(raw_path(environ))
         return self.source.table.decide(environ["REQUEST_METHOD"], segments, environ)

@@ -43,7 +43,11 @@ class ShadowDefaults(Strict):
     timeout: Seconds = 5.0
     max_in_flight: Annotated[int, Field(ge=1, le=10_000)] = 32
     calibrate: Fraction = 0.0
+    # Comparison rules for every shadowed route (shadow.rules.SETTING_KEYS); a route adds its own.
     ignore: list[str] = []
+    unordered: list[str] = []
+    headers: list[str] = []
+    excuse_server_errors: bool | None = None  # None: shadow.Rules' default (true)
 
 
 class Weights(Strict):
@@ -72,6 +76,8 @@ class RouteEntry(Strict):
     writes: Literal["skip", "dry-run"] = "skip"
     ignore: list[str] = []
     unordered: list[str] = []
+    headers: list[str] = []
+    excuse_server_errors: bool | None = None  # None: the global setting
 
     @model_validator(mode="after")
     def _shadow_is_the_other_side(self) -> RouteEntry:

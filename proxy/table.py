@@ -9,7 +9,7 @@ from typing import Any
 from proxy.canary import choose_side, identity
 from proxy.patterns import RoutePattern
 from proxy.schema import RouteEntry, RouteFile, Side, Weights
-from shadow import Rules
+from shadow import Experiment
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class Route:
 
 
 @dataclass(frozen=True)
-class Decision:
+class RouteDecision:
     """What the proxy does with one request: the route (None if unlisted) and the side."""
 
     route: Route | None
@@ -45,13 +45,13 @@ class RouteTable:
     config: RouteFile
     version: str = ""
     routes: list[Route] = field(default_factory=list)
-    rules: dict[str, Rules] = field(default_factory=dict)
+    experiments: dict[str, Experiment] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.routes = [Route(RoutePattern.parse(e.route), e) for e in self.config.routes]
-        # Shadow comparison rules per shadowed route (validation refused bad ones already).
-        self.rules = {r.template: Rules.from_settings(self.config.shadow, r.entry)
-                      for r in self.routes if r.entry.shadow_side is not None}
+        # Each shadowed route's settings, resolved once (validation refused bad rules already).
+        self.experiments = {r.template: Experiment.from_settings(self.config.shadow, r.entry)
+                            for r in self.routes if r.entry.shadow_side is not None}
         self._exact: dict[tuple[str, tuple[str, ...]], Route] = {}
         self._by_shape: dict[tuple[str, int], list[Route]] = {}
         for route in self.routes:
@@ -94,13 +94,13 @@ class RouteTable:
         segments: list[str],
         environ: Mapping[str, Any],
         who: Callable[[Mapping[str, Any]], str] = identity,
-    ) -> Decision:
+    ) -> RouteDecision:
         """Return the route and serving side; the path is rebuilt in canonical form."""
         route = self.match(method, segments)
         if route is None:
-            return Decision(None, self.config.default, "/" + "/".join(segments))
+            return RouteDecision(None, self.config.default, "/" + "/".join(segments))
         parts = [lit if lit is not None else seg for lit, seg in
                  zip(route.pattern.segments, segments, strict=True)]
         serve = route.entry.serve
         side = choose_side(serve, who(environ)) if isinstance(serve, Weights) else serve
-        return Decision(route, side, "/" + "/".join(parts))
+        return RouteDecision(route, side, "/" + "/".join(parts))

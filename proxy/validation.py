@@ -16,6 +16,7 @@ from proxy.patterns import PatternError, RoutePattern
 from proxy.schema import RouteFile
 from proxy.table import RouteTable
 from shadow import RuleError, Rules
+from shadow.rules import SETTING_KEYS
 
 _LINE = re.compile(r":(\d+): ")
 Shape = tuple[str, tuple[str | None, ...]]
@@ -106,21 +107,26 @@ def _schema_problems(document: Any, filename: str, error: pydantic.ValidationErr
 
 
 def _rule_problems(document: Any, filename: str, config: RouteFile) -> list[str]:
-    """Build each shadowed route's comparison rules; a bad ignore/unordered path is a problem."""
+    """Build each shadowed route's comparison rules; a bad path or header is a problem."""
     problems: list[str] = []
     try:
         Rules.from_settings(config.shadow, None)
     except RuleError as error:
-        line, key = _line(document, ("shadow", "ignore"))
+        line, key = _line(document, ("shadow", _rule_setting(error)))
         return [f"{filename}:{line}: {key}: {error}"]
     for index, entry in enumerate(config.routes):
         try:
             Rules.from_settings(config.shadow, entry)
         except RuleError as error:
-            setting = "unordered" if str(error).startswith("route.unordered") else "ignore"
-            line, key = _line(document, ("routes", index, setting))
+            line, key = _line(document, ("routes", index, _rule_setting(error)))
             problems.append(f"{filename}:{line}: {key}: {error}")
     return problems
+
+
+def _rule_setting(error: RuleError) -> str:
+    """Return the setting a RuleError names ("route.unordered: ..." -> "unordered")."""
+    named = str(error).partition(".")[2]
+    return next((key for key in SETTING_KEYS if named.startswith(key)), "ignore")
 
 
 def _route_problems(document: Any, filename: str, shapes: set[Shape] | None) -> list[str]:

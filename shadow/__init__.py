@@ -10,35 +10,33 @@ What the proxy calls
 --------------------
 Once per worker process (after gunicorn's fork; the threads start on first use anyway)::
 
-    from shadow import Metrics, Mirror, ParityStore, ParityWriter, Rules, engine_from_url
+    from shadow import Metrics, Mirror, ParityStore, ParityWriter, engine_from_url
 
     writer = ParityWriter(ParityStore(engine, reservoir_size=20))   # engine: sa.Engine
     mirror = Mirror([writer, Metrics()], max_in_flight=8, timeout=5.0)
 
-When routes.yaml is (re)loaded, build each shadowed route's rules from the global
-``shadow:`` section and the route's own entry, mappings or the proxy's validated models
-(raises ``RuleError`` naming the bad path, so a bad table can be refused before use)::
+When routes.yaml is (re)loaded, resolve each shadowed route's settings once, from the
+global ``shadow:`` section and the route's own entry, mappings or the proxy's validated
+models (raises ``RuleError`` naming the bad path, so a bad table can be refused before use)::
 
-    rules = Rules.from_settings(route_file.shadow, entry)  # reads ignore, unordered, and if
-                                                            # present headers, excuse_server_errors
+    experiment = Experiment.from_settings(route_file.shadow, entry)  # rules, sample, timeout,
+                                                                      # max_in_flight, writes
 
 For each request of a shadowed route, after the control has answered and *before or after*
 the response is returned (``submit`` never blocks or raises)::
 
+    exchange = Exchange(route="GET /api/articles/:slug",  # the template: label and store key
+                        method="GET", request_id=request_id, path=path, target=target,
+                        headers=headers, control_side="legacy")  # the side that served
     mirror.submit(
-        route="GET /api/articles/:slug",        # the template: metric label and store key
-        method="GET",
-        control=Observation(status, headers, body, duration),
-        candidate=lambda: call_the_other_side(),  # returns an Observation; may raise
-        rules=rules,
-        control_side="legacy",                  # the side that served: "legacy" or "flask"
-        request_id=request_id,
-        sample=0.5,                             # route's fraction, else the global default
-        writes=entry.writes,                    # "dry-run" lets POST/PUT/DELETE through
-        timeout=5.0,                            # per call; defaults to the Mirror's
-        recheck=lambda: call_the_control_again(),  # optional: noise calibration, e.g. only
-    )                                           # when mirror.sampler.sampled(calibrate)
-    # -> Decision: mirrored, unsampled, skipped_unsafe, skipped_overload (failed: logged bug)
+        exchange,
+        Observation(status, headers, body, duration),       # the control's answer
+        lambda: call_the_other_side(exchange),               # returns an Observation; may raise
+        experiment,                                          # "dry-run" lets writes through
+        recheck=lambda: call_the_control_again(exchange),    # optional, safe methods: confirms
+        calibrate=mirror.sampler.sampled(experiment.calibrate),  # a mismatch; finds noise
+    )
+    # -> Submission: mirrored, unsampled, skipped_unsafe, skipped_overload (failed: logged bug)
 
 Periodically (e.g. hourly, from one process): ``ParityStore(engine).prune(max_age=
 timedelta(days=14), max_rows=1_000_000)``. On shutdown: ``mirror.close(); writer.close()``.
@@ -58,7 +56,9 @@ from __future__ import annotations
 
 from shadow.compare import compare
 from shadow.comparison import Comparison, Publisher
-from shadow.eligibility import Decision, Sampler, mirrorable
+from shadow.eligibility import Sampler, Submission, mirrorable
+from shadow.exchange import Exchange
+from shadow.experiment import Experiment
 from shadow.metrics import Metrics
 from shadow.mirror import Mirror
 from shadow.noise import calibrate
@@ -70,8 +70,9 @@ from shadow.writer import ParityWriter
 
 __all__ = [
     "Comparison",
-    "Decision",
     "Difference",
+    "Exchange",
+    "Experiment",
     "FieldPath",
     "Kind",
     "Metrics",
@@ -85,6 +86,7 @@ __all__ = [
     "RuleError",
     "Rules",
     "Sampler",
+    "Submission",
     "calibrate",
     "compare",
     "engine_from_url",

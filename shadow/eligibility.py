@@ -10,7 +10,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 DRY_RUN = "dry-run"
 
 
-class Decision(enum.StrEnum):
+class Submission(enum.StrEnum):
     """What Mirror.submit did with a request."""
 
     MIRRORED = "mirrored"

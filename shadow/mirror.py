@@ -10,7 +10,6 @@ have not returned yet; at the cap the request is not queued but recorded as
 
 from __future__ import annotations
 
-import logging
 import os
 import queue
 import threading
@@ -18,32 +17,39 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from shadow.background import background_error
 from shadow.compare import compare
 from shadow.comparison import Comparison, Publisher
-from shadow.eligibility import SAFE_METHODS, Decision, Sampler, mirrorable
+from shadow.eligibility import SAFE_METHODS, Sampler, Submission, mirrorable
+from shadow.exchange import Exchange
+from shadow.experiment import Experiment
 from shadow.noise import calibrate
 from shadow.observation import Observation, Outcome, Result
 from shadow.rules import Rules
 from shadow.watchdog import Watchdog
 
-log = logging.getLogger(__name__)
 Call = Callable[[], Observation]
 
 
 @dataclass(slots=True)
 class _Job:
-    route: str
-    method: str
-    control_side: str
+    exchange: Exchange
     control: Observation
     candidate: Call
     rules: Rules
     timeout: float
-    request_id: str | None
-    recheck: Call | None
-    confirm: Call | None = None
+    recheck: Call | None = None
+    calibrate: bool = False
     decided: bool = False
     counted: str | None = None  # the route whose own in-flight cap this job counts against
+
+    @property
+    def route(self) -> str:
+        return self.exchange.route
+
+    @property
+    def method(self) -> str:
+        return self.exchange.method.upper()
 
     def decide(self, lock: threading.Lock) -> bool:
         """Claim the right to publish this job's verdict; False if already published."""
@@ -81,53 +87,49 @@ class Mirror:
 
     def submit(
         self,
-        *,
-        route: str,
-        method: str,
+        exchange: Exchange,
         control: Observation,
         candidate: Call,
-        rules: Rules | None = None,
-        control_side: str = "legacy",
-        request_id: str | None = None,
-        sample: float = 1.0,
-        writes: str | None = None,
-        timeout: float | None = None,
+        experiment: Experiment | None = None,
+        *,
         recheck: Call | None = None,
-        route_cap: int | None = None,
-        confirm: Call | None = None,
-    ) -> Decision:
+        calibrate: bool = False,
+        sampled: bool = False,
+    ) -> Submission:
         """Mirror one request whose control answer is ``control``; return without waiting.
 
-        ``candidate`` produces the candidate's Observation; ``recheck`` (optional) asks the
-        control again for noise calibration, for safe methods only. ``writes="dry-run"`` lets
+        ``candidate`` produces the candidate's Observation; ``experiment`` holds the route's
+        settings (rules, sample, timeout, in-flight cap, writes); ``writes="dry-run"`` lets
         unsafe methods through to the candidate (which must roll the write back).
-        ``route_cap`` (optional) caps this route's own calls in flight, below the Mirror's.
-        ``confirm`` (optional, safe methods only) asks the control again after a mismatch:
-        if that answer matches the candidate's, the data changed between the two calls (a
-        write landed in between) and the comparison is recorded as ``ignored``.
+        ``recheck`` (optional, safe methods only) asks the control again: after a mismatch,
+        if the control now answers as the candidate did, the data changed between the two
+        calls (a write landed in between) and the comparison is recorded as ``ignored``;
+        with ``calibrate`` it is also asked after each comparison, for noise calibration.
+        ``sampled`` says the caller already applied the experiment's sample fraction.
         """
         try:
-            if method.upper() not in SAFE_METHODS:
-                recheck = confirm = None  # never send a write to the control twice
-            job = _Job(
-                route, method.upper(), control_side, control, candidate,
-                rules or Rules(), timeout or self.timeout, request_id, recheck, confirm,
-            )  # fmt: skip
-            if not self.sampler.sampled(sample):
-                return Decision.UNSAMPLED
-            if not mirrorable(method, writes):
+            settings = experiment or Experiment()
+            if exchange.method.upper() not in SAFE_METHODS:
+                recheck = None  # never send a write to the control twice
+            job = _Job(exchange, control, candidate, settings.rules,
+                       settings.timeout or self.timeout, recheck, calibrate)
+            if not sampled and not self.sampler.sampled(settings.sample):
+                return Submission.UNSAMPLED
+            if not mirrorable(exchange.method, settings.writes):
                 self._publish(job, Result(Outcome.SKIPPED_UNSAFE))
-                return Decision.SKIPPED_UNSAFE
+                return Submission.SKIPPED_UNSAFE
             self._start()
-            if not self._claim(route, route_cap):
+            if not self._claim(exchange.route, settings.max_in_flight):
                 self._publish(job, Result(Outcome.SKIPPED_OVERLOAD))
-                return Decision.SKIPPED_OVERLOAD
-            job.counted = route
+                return Submission.SKIPPED_OVERLOAD
+            job.counted = exchange.route
             self._jobs.put(job)
-            return Decision.MIRRORED
+            return Submission.MIRRORED
         except Exception:
-            log.exception("shadow: could not mirror %s %s", method, route)
-            return Decision.FAILED
+            background_error("mirror", "could not mirror a request",
+                             method=getattr(exchange, "method", None),
+                             route=getattr(exchange, "route", None))
+            return Submission.FAILED
 
     def call(
         self, side: Call, *, route: str, timeout: float | None = None, route_cap: int | None = None
@@ -155,24 +157,15 @@ class Mirror:
             return Observation.failed(TimeoutError(f"no answer within {limit}s"), limit)
         return box[0]
 
-    def skip(
-        self,
-        *,
-        route: str,
-        method: str,
-        control: Observation,
-        outcome: Outcome,
-        reason: str,
-        control_side: str = "legacy",
-        request_id: str | None = None,
-    ) -> None:
+    def skip(self, exchange: Exchange, control: Observation, outcome: Outcome,
+             reason: str) -> None:
         """Record that this request was not compared (e.g. a body over the tee's cap)."""
         try:
-            job = _Job(route, method.upper(), control_side, control, _never, Rules(), 0.0,
-                       request_id, None)  # fmt: skip
-            self._publish(job, Result(outcome, reason=reason))
+            self._publish(_Job(exchange, control, _never, Rules(), 0.0),
+                          Result(outcome, reason=reason))
         except Exception:
-            log.exception("shadow: could not record a skipped %s %s", method, route)
+            background_error("mirror", "could not record a skipped request",
+                             method=exchange.method, route=exchange.route)
 
     def close(self, timeout: float = 1.0) -> None:
         """Stop the workers after the calls already running (waiting at most ``timeout``)."""
@@ -230,7 +223,7 @@ class Mirror:
                 else:
                     self._run(job)
             except Exception:
-                log.exception("shadow: mirroring %s failed", job.route)
+                background_error("mirror", "mirroring failed", route=job.route)
             finally:
                 self._release(job.counted)
 
@@ -243,13 +236,14 @@ class Mirror:
             return  # the watchdog already recorded a timeout
         try:
             result = compare(job.control, observation, job.rules)
-            if result.outcome is Outcome.MISMATCH and job.confirm is not None:
-                result = _confirmed(job, observation, result)
+            if result.outcome is Outcome.MISMATCH and job.recheck is not None:
+                result = _rechecked(job, observation, result)
         except Exception as error:
             result = Result(Outcome.CANDIDATE_ERROR, reason=f"could not compare: {error!r}"[:300])
         seconds = elapsed if observation.duration is None else observation.duration
         self._publish(job, result, observation, seconds)
-        if job.recheck is not None and result.outcome in (Outcome.MATCH, Outcome.MISMATCH):
+        if (job.calibrate and job.recheck is not None
+                and result.outcome in (Outcome.MATCH, Outcome.MISMATCH)):
             paths = calibrate(job.control, _call(job.recheck), job.rules)
             if paths:
                 for publisher in self.publishers:
@@ -267,9 +261,10 @@ class Mirror:
         candidate: Observation | None = None,
         seconds: float | None = None,
     ) -> None:
+        exchange = job.exchange
         comparison = Comparison.of(
-            job.route, job.method, job.control_side, job.control, result,
-            candidate=candidate, candidate_seconds=seconds, request_id=job.request_id,
+            job.route, job.method, exchange.control_side, job.control, result,
+            candidate=candidate, candidate_seconds=seconds, request_id=exchange.request_id,
         )  # fmt: skip
         for publisher in self.publishers:
             _notify(publisher.comparison, comparison)
@@ -287,9 +282,9 @@ class _Task:
         return self.counted
 
 
-def _confirmed(job: _Job, candidate: Observation, result: Result) -> Result:
+def _rechecked(job: _Job, candidate: Observation, result: Result) -> Result:
     """Keep a mismatch only if the control, asked again, still disagrees with the candidate."""
-    again = _call(job.confirm) if job.confirm is not None else None
+    again = _call(job.recheck) if job.recheck is not None else None
     if again is None or again.exception is not None:
         return result
     if compare(again, candidate, job.rules).outcome is Outcome.MATCH:
@@ -323,4 +318,4 @@ def _notify(hook: Callable[..., None], *args: object) -> None:
     try:
         hook(*args)
     except Exception:
-        log.exception("shadow: publisher %r failed", hook)
+        background_error("publisher", "publisher failed", publisher=repr(hook))

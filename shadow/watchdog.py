@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import heapq
 import itertools
-import logging
 import threading
 import time
 from collections.abc import Callable
 
-log = logging.getLogger(__name__)
+from shadow.background import background_error
 
 
 class Watchdog:
@@ -54,4 +53,4 @@ class Watchdog:
                 try:
                     callback()
                 except Exception:
-                    log.exception("shadow watchdog callback failed")
+                    background_error("watchdog", "watchdog callback failed")

@@ -8,17 +8,16 @@ first use, so it survives gunicorn's fork) writes batches of up to ``batch_size`
 
 from __future__ import annotations
 
-import logging
 import os
 import queue
 import threading
 import time
 
+from shadow.background import background_error
 from shadow.comparison import Comparison
 from shadow.metrics import WRITER_DROPPED, WRITER_FAILED
 from shadow.store import ParityStore
 
-log = logging.getLogger(__name__)
 Item = Comparison | tuple[str, list[str]]
 
 
@@ -119,7 +118,8 @@ class ParityWriter:
             self.store.record(comparisons)
             self.failing = False
         except Exception:
-            log.exception("shadow: could not write %d comparisons", len(comparisons))
+            background_error("store_writer", "could not write comparisons",
+                             count=len(comparisons))
             self.failing = True
             self.failed += len(comparisons)
             WRITER_FAILED.inc(len(comparisons))
@@ -128,4 +128,4 @@ class ParityWriter:
                 try:
                     self.store.record_noise(*item)
                 except Exception:
-                    log.exception("shadow: could not write noise for %s", item[0])
+                    background_error("store_writer", "could not write noise", route=item[0])

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, g, request
 from backend import querystring, serializers, validation
 from backend.auth import login_optional, login_required
 from backend.errors import ValidationFailed
-from backend.json import json_response
+from backend.express_json import json_response
 from backend.routing import QUERY
 from backend.services import article_views, articles
 

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, g
 
 from backend import serializers, validation
 from backend.auth import login_optional, login_required
-from backend.json import json_response
+from backend.express_json import json_response
 from backend.services import comments
 
 bp = Blueprint("comments", __name__, url_prefix="/api/articles/<param:slug>/comments")

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, g
 
 from backend import serializers
 from backend.auth import login_optional, login_required
-from backend.json import json_response
+from backend.express_json import json_response
 from backend.services import profiles
 
 bp = Blueprint("profiles", __name__, url_prefix="/api/profiles")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response
 
 from backend import serializers
-from backend.json import json_response
+from backend.express_json import json_response
 from backend.services import tags
 
 bp = Blueprint("tags", __name__, url_prefix="/api/tags")

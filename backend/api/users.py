@@ -6,7 +6,7 @@ from flask import Blueprint, Response, g
 
 from backend import serializers, tokens, validation
 from backend.auth import login_required
-from backend.json import json_response
+from backend.express_json import json_response
 from backend.services import users
 
 bp = Blueprint("users", __name__, url_prefix="/api")

@@ -18,8 +18,7 @@ from typing import Any
 
 from flask import Flask
 
-from proxy.dispatch import raw_path
-from proxy.patterns import BadPath, canonical_segments
+from proxy.patterns import BadPath, canonical_segments, raw_path
 from rollout.dashboard import pages  # noqa: F401  (registers the views on the blueprint)
 from rollout.dashboard.blueprint import bp, csrf
 from rollout.dashboard.login import login_manager

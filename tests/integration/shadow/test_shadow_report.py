@@ -11,6 +11,7 @@ from shadow.observation import Observation, Outcome
 from shadow.report import latest_mismatches, noise_candidates, route_report, route_reports, timeline
 from shadow.store import ParityStore
 from shadow.writer import ParityWriter
+from tests.support.factories import make_exchange
 
 ROUTE = "GET /api/articles/:slug"
 ARTICLE = {"article": {"slug": "a", "title": "A", "favorited": False}}
@@ -82,11 +83,11 @@ def test_mirror_to_store_end_to_end(engine) -> None:
 
     control = answer({"article": {"slug": "a", "updatedAt": "1"}})
     mirror.submit(
-        route=ROUTE, method="GET", control=control, request_id="e2e",
-        candidate=lambda: answer({"article": {"slug": "b", "updatedAt": "1"}}),
-        recheck=lambda: answer({"article": {"slug": "a", "updatedAt": "2"}}),
+        make_exchange(ROUTE, request_id="e2e"), control,
+        lambda: answer({"article": {"slug": "b", "updatedAt": "1"}}),
+        recheck=lambda: answer({"article": {"slug": "a", "updatedAt": "2"}}), calibrate=True,
     )  # fmt: skip
-    mirror.submit(route=ROUTE, method="DELETE", control=control, candidate=lambda: control)
+    mirror.submit(make_exchange(ROUTE, method="DELETE"), control, lambda: control)
     for _ in range(500):  # the candidate runs in the background; wait for its verdict
         if mirror.in_flight == 0:
             break

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 
 from proxy.body import ShortBody
-from proxy.legacy import Urllib3LegacyClient, _GuardedPool
+from proxy.legacy_client import Urllib3LegacyClient, _GuardedPool
 from proxy.schema import Timeouts
 
 TIMEOUTS = Timeouts(connect=1.0, read=2.0, pool=1.0)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 
 from shadow import Comparison, Mirror, Observation, Outcome
+from tests.support.factories import make_exchange, make_experiment
 
 
 class Recorder:
@@ -40,11 +41,13 @@ def test_a_route_cap_below_the_mirror_cap() -> None:
     mirror = Mirror([recorder], max_in_flight=4, timeout=2.0)
     release = threading.Event()
     try:
-        common = dict(method="GET", control=Observation(200), route_cap=1)
-        first = mirror.submit(route="a", candidate=lambda: release.wait(5) and Observation(200),
-                              **common)
-        second = mirror.submit(route="a", candidate=lambda: Observation(200), **common)
-        other = mirror.submit(route="b", candidate=lambda: Observation(200), **common)
+        capped = make_experiment(max_in_flight=1)
+        first = mirror.submit(make_exchange("GET /a"), Observation(200),
+                              lambda: release.wait(5) and Observation(200), capped)
+        second = mirror.submit(make_exchange("GET /a"), Observation(200),
+                               lambda: Observation(200), capped)
+        other = mirror.submit(make_exchange("GET /b"), Observation(200),
+                              lambda: Observation(200), capped)
         assert (str(first), str(second), str(other)) == (
             "mirrored", "skipped_overload", "mirrored")
     finally:
@@ -58,8 +61,8 @@ def test_a_route_cap_below_the_mirror_cap() -> None:
 
 def test_skip_records_the_outcome_given() -> None:
     recorder = Recorder()
-    Mirror([recorder]).skip(route="r", method="post", control=Observation(201),
-                            outcome=Outcome.IGNORED, reason="body over 1 bytes")
+    Mirror([recorder]).skip(make_exchange("r", method="post"), Observation(201),
+                            Outcome.IGNORED, "body over 1 bytes")
     assert [(c.route, c.method, str(c.outcome)) for c in recorder.comparisons] == [
         ("r", "POST", "ignored")]
 
@@ -70,9 +73,9 @@ def test_a_mismatch_the_control_now_agrees_with_is_ignored() -> None:
     answers = iter([b'{"n": 2}', b'{"n": 3}'])
     try:
         for _ in range(2):
-            mirror.submit(route="r", method="GET", control=Observation(200, body=b'{"n": 1}'),
-                          candidate=lambda: Observation(200, body=b'{"n": 2}'),
-                          confirm=lambda: Observation(200, body=next(answers)))
+            mirror.submit(make_exchange("r", method="GET"), Observation(200, body=b'{"n": 1}'),
+                          lambda: Observation(200, body=b'{"n": 2}'),
+                          recheck=lambda: Observation(200, body=next(answers)))
             recorder.done.acquire(timeout=5)
     finally:
         mirror.close()

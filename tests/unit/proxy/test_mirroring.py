@@ -3,6 +3,7 @@ forged markers, noise --accept and prune."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,11 +16,13 @@ from backend.dryrun import MAX_AGE_SECONDS, signer
 from proxy.dryrun import dry_run_marker
 from proxy.headers import upstream_headers
 from proxy.mirroring import Tee
+from proxy.schema import RouteEntry, ShadowDefaults
 from proxy.validation import RouteFileError, load_table
 from rollout import create_app
 from rollout.cli import parity_group
 from rollout.models import RouteChange
-from shadow import ParityStore
+from shadow import Observation, Outcome, ParityStore, compare
+from shadow.rules import SETTING_KEYS
 
 ROUTES = """
 shadow:
@@ -60,7 +63,59 @@ def test_the_tee_keeps_a_copy_up_to_its_cap() -> None:
 
 def test_shadow_rules_are_built_when_the_table_loads() -> None:
     table = load_table(ROUTES, "routes.yaml", None)
-    assert [str(p) for p in table.rules["GET /api/tags"].ignore] == ["body.user.token"]
+    assert [str(p) for p in table.experiments["GET /api/tags"].rules.ignore] == ["body.user.token"]
+
+
+EVERY_RULE_SETTING = """
+shadow:
+  unordered: [body.tags]
+  headers: [X-Total-Count]
+  excuse_server_errors: false
+routes:
+  - route: GET /api/tags
+    serve: legacy
+    shadow: flask
+    headers: [x-page]
+  - route: GET /api/articles
+    serve: legacy
+    shadow: flask
+    excuse_server_errors: true
+"""
+
+
+def test_every_documented_rule_setting_loads_and_takes_effect() -> None:
+    table = load_table(EVERY_RULE_SETTING, "routes.yaml", None)
+    tags = table.experiments["GET /api/tags"].rules
+    articles = table.experiments["GET /api/articles"].rules
+    assert [str(p) for p in tags.unordered] == [str(p) for p in articles.unordered] == [
+        "body.tags"]
+    assert {"x-total-count", "x-page"} <= tags.headers
+    assert "x-total-count" in articles.headers and "x-page" not in articles.headers
+    assert (tags.excuse_server_errors, articles.excuse_server_errors) == (False, True)
+
+    def answer(tags: list[str], status: int = 200, total: str = "2") -> Observation:
+        return Observation(status, {"Content-Type": "application/json", "X-Total-Count": total,
+                                    "X-Page": "1"}, json.dumps({"tags": tags}).encode())
+
+    assert compare(answer(["a", "b"]), answer(["b", "a"]), tags).outcome is Outcome.MATCH
+    assert compare(answer(["a"]), answer(["a"], total="3"), tags).outcome is Outcome.MISMATCH
+    both_fail = answer([], status=500), answer([], status=502)
+    assert compare(*both_fail, tags).outcome is Outcome.MISMATCH
+    assert compare(*both_fail, articles).outcome is Outcome.IGNORED
+
+
+def test_the_schema_accepts_every_rule_setting() -> None:
+    for model in (ShadowDefaults, RouteEntry):
+        assert set(SETTING_KEYS) <= set(model.model_fields), model.__name__
+
+
+def test_a_bad_global_unordered_path_names_its_line() -> None:
+    with pytest.raises(RouteFileError) as caught:
+        load_table(ROUTES.replace("  ignore: [body.user.token]\n",
+                                  "  ignore: [body.user.token]\n  unordered: ['']\n"),
+                   "routes.yaml", None)
+    assert "routes.yaml:4: shadow.unordered: shadow.unordered: field path ''" in str(
+        caught.value)
 
 
 @pytest.mark.parametrize(

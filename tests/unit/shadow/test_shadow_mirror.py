@@ -8,14 +8,16 @@ import sys
 import textwrap
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
 from shadow.comparison import Comparison
-from shadow.eligibility import Decision, Sampler
+from shadow.eligibility import Sampler, Submission
 from shadow.mirror import Mirror
 from shadow.observation import Observation, Outcome
 from shadow.rules import Rules
+from tests.support.factories import make_exchange, make_experiment
 
 ROUTE = "GET /api/articles/:slug"
 WAIT = 10.0  # generous upper bound for background work to arrive; never a timing assertion
@@ -94,10 +96,15 @@ def wait_idle(mirror: Mirror) -> None:
     raise AssertionError("candidate calls still running")
 
 
-def submit(mirror: Mirror, control: Observation, candidate, **options) -> Decision:
-    options.setdefault("route", ROUTE)
-    options.setdefault("method", "GET")
-    return mirror.submit(control=control, candidate=candidate, **options)
+def submit(mirror: Mirror, control: Observation, candidate, *, route: str = ROUTE,
+           method: str | None = "GET", request_id: str | None = None,
+           control_side: str = "legacy", recheck=None, calibrate: bool = False,
+           **settings) -> Submission:
+    exchange = make_exchange(route, request_id=request_id, control_side=control_side)
+    if method != exchange.method:
+        exchange = replace(exchange, method=method)
+    return mirror.submit(exchange, control, candidate, make_experiment(**settings),
+                         recheck=recheck, calibrate=calibrate)
 
 
 def test_a_matching_candidate_is_published(mirror, recorder, control, observe) -> None:
@@ -105,7 +112,7 @@ def test_a_matching_candidate_is_published(mirror, recorder, control, observe) -
         mirror, control, lambda: observe({"article": {"title": "A", "slug": "a"}}, side="flask"),
         request_id="req-1", control_side="legacy",
     )  # fmt: skip
-    assert decision is Decision.MIRRORED
+    assert decision is Submission.MIRRORED
     [comparison] = recorder.wait()
     assert comparison.outcome is Outcome.MATCH
     assert (comparison.route, comparison.method, comparison.request_id) == (ROUTE, "GET", "req-1")
@@ -138,7 +145,7 @@ def raises() -> Observation:
 def test_a_failing_candidate_is_recorded_not_raised(
     mirror, recorder, control, candidate, reason
 ) -> None:
-    assert submit(mirror, control, candidate) is Decision.MIRRORED
+    assert submit(mirror, control, candidate) is Submission.MIRRORED
     [comparison] = recorder.wait()
     assert comparison.outcome is Outcome.CANDIDATE_ERROR
     assert reason in comparison.result.reason
@@ -151,7 +158,7 @@ def test_a_hanging_candidate_times_out_and_its_late_answer_is_dropped(
         release.wait(WAIT)
         return observe({"article": {"slug": "a", "title": "A"}})
 
-    assert submit(mirror, control, hangs, timeout=0.05) is Decision.MIRRORED
+    assert submit(mirror, control, hangs, timeout=0.05) is Submission.MIRRORED
     [comparison] = recorder.wait()
     assert comparison.outcome is Outcome.TIMEOUT
     assert comparison.candidate_status is None
@@ -167,15 +174,15 @@ def test_at_the_cap_requests_are_skipped_not_queued(
         release.wait(WAIT)
         return observe({"article": {"slug": "a", "title": "A"}})
 
-    assert submit(mirror, control, hangs, timeout=0.05) is Decision.MIRRORED
-    assert submit(mirror, control, hangs, timeout=0.05) is Decision.MIRRORED
+    assert submit(mirror, control, hangs, timeout=0.05) is Submission.MIRRORED
+    assert submit(mirror, control, hangs, timeout=0.05) is Submission.MIRRORED
     recorder.wait(2)  # both timed out, yet both calls still hold their slot
     assert mirror.in_flight == 2
-    assert submit(mirror, control, hangs) is Decision.SKIPPED_OVERLOAD
+    assert submit(mirror, control, hangs) is Submission.SKIPPED_OVERLOAD
     assert recorder.comparisons[-1].outcome is Outcome.SKIPPED_OVERLOAD
     release.set()
     wait_idle(mirror)
-    assert submit(mirror, control, lambda: observe({"x": 1})) is Decision.MIRRORED
+    assert submit(mirror, control, lambda: observe({"x": 1})) is Submission.MIRRORED
     assert recorder.wait(4)[-1].outcome is Outcome.MISMATCH
 
 
@@ -183,10 +190,10 @@ def test_at_the_cap_requests_are_skipped_not_queued(
 def test_unsafe_methods_are_skipped_unless_dry_run(mirror, recorder, control, method) -> None:
     called = []
     assert submit(mirror, control, lambda: called.append(1), method=method) is (
-        Decision.SKIPPED_UNSAFE
+        Submission.SKIPPED_UNSAFE
     )
     assert recorder.comparisons[-1].outcome is Outcome.SKIPPED_UNSAFE
-    assert submit(mirror, control, raises, method=method, writes="dry-run") is Decision.MIRRORED
+    assert submit(mirror, control, raises, method=method, writes="dry-run") is Submission.MIRRORED
     assert recorder.wait(2)[-1].outcome is Outcome.CANDIDATE_ERROR
     assert called == []
 
@@ -198,19 +205,19 @@ def test_unsampled_requests_are_not_mirrored_or_recorded(recorder, control) -> N
 
     mirror = Mirror([recorder], sampler=Sampler(Never()))
     called = []
-    assert submit(mirror, control, lambda: called.append(1), sample=0.5) is Decision.UNSAMPLED
+    assert submit(mirror, control, lambda: called.append(1), sample=0.5) is Submission.UNSAMPLED
     assert (called, recorder.comparisons) == ([], [])
 
 
 def test_submit_never_raises(mirror, control) -> None:
-    assert submit(mirror, control, raises, method=None) is Decision.FAILED
+    assert submit(mirror, control, raises, method=None) is Submission.FAILED
 
 
 def test_recheck_publishes_noise(mirror, recorder, control, observe) -> None:
     submit(
         mirror, control, lambda: control,
         recheck=lambda: observe({"article": {"slug": "a", "title": "A", "at": 2}}),
-        rules=Rules(),
+        calibrate=True, rules=Rules(),
     )  # fmt: skip
     assert recorder.wait_noise() == [(ROUTE, ["body.article.at"])]
 
@@ -221,6 +228,7 @@ def test_works_under_gevent_monkey_patching() -> None:
         from gevent import monkey; monkey.patch_all()
         import json, threading, time
         import gevent
+        from shadow.exchange import Exchange
         from shadow.mirror import Mirror
         from shadow.observation import Observation
 
@@ -243,7 +251,7 @@ def test_works_under_gevent_monkey_patching() -> None:
                     return
                 time.sleep(0.01)
         submit = lambda candidate: mirror.submit(
-            route="GET /x", method="GET", control=ok, candidate=candidate)
+            Exchange(route="GET /x", method="GET"), ok, candidate)
         decisions = [submit(fails)]
         settle(1)
         decisions += [submit(hangs), submit(hangs)]
@@ -266,7 +274,7 @@ def test_a_write_is_never_sent_to_the_control_twice(mirror, recorder, control) -
     rechecked = []
     submit(
         mirror, control, lambda: control, method="POST", writes="dry-run",
-        recheck=lambda: rechecked.append(1) or control,
+        recheck=lambda: rechecked.append(1) or control, calibrate=True,
     )  # fmt: skip
     assert recorder.wait()[0].outcome is Outcome.MATCH
     wait_idle(mirror)
@@ -281,8 +289,8 @@ def test_a_base_exception_timeout_counts_as_timeout(mirror, recorder, control) -
     def times_out() -> Observation:
         raise Timeout("5 seconds")
 
-    assert submit(mirror, control, times_out) is Decision.MIRRORED
+    assert submit(mirror, control, times_out) is Submission.MIRRORED
     assert recorder.wait()[0].outcome is Outcome.TIMEOUT
     wait_idle(mirror)
-    assert submit(mirror, control, lambda: control) is Decision.MIRRORED  # the pool still works
+    assert submit(mirror, control, lambda: control) is Submission.MIRRORED  # the pool still works
     assert recorder.wait(2)[1].outcome is Outcome.MATCH
