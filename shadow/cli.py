@@ -7,7 +7,6 @@ otherwise DATABASE_URL.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +17,7 @@ import sqlalchemy as sa
 from flask import current_app, has_app_context
 from flask.cli import NoAppException, ScriptInfo
 
+from shadow import settings
 from shadow.report import latest_mismatches, noise_candidates, route_reports
 from shadow.store import engine_from_url
 
@@ -48,7 +48,7 @@ def database_url() -> str:
             return info.load_app().config["SQLALCHEMY_DATABASE_URI"]
         except (NoAppException, KeyError):
             pass
-    url = os.environ.get("DATABASE_URL")
+    url = settings.read().database_url  # DATABASE_URL, declared in shadow/settings.py
     if not url:
         raise click.UsageError("no database: set DATABASE_URL (postgresql://... or sqlite:///...)")
     return url
