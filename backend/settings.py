@@ -71,8 +71,9 @@ def _positive(raw: str) -> int:
 BACKEND: tuple[Setting, ...] = (
     Setting("database_url", "DATABASE_URL", "URL", _database_url,
             f"sqlite:///{DEFAULT_SQLITE_PATH}",
-            "the database, in the URL forms legacy reads too (`postgresql://user@host:port/name`, "
-            "`sqlite:///path`)", shown_default="`sqlite:///instance/strangler.db`"),
+            "the database (shared by legacy, the backend, the proxy's audit log and /health), in "
+            "the URL forms legacy reads too (`postgresql://user@host:port/name`, `sqlite:///path`)",
+            shown_default="`sqlite:///instance/strangler.db`"),
     Setting("jwt_secret", "JWT_SECRET", "string", str, DEV_JWT_SECRET,
             "HS256 key of every token, the same as legacy's; refused by the serving entry "
             "points when unset or the published default, outside development"),

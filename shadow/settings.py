@@ -46,18 +46,16 @@ class Setting:
     meaning: str
     read_by: str
     shown_default: str | None = None  # when the default is computed or not worth printing
-    aliases: tuple[str, ...] = ()  # older names still accepted
 
     def value(self, env: Mapping[str, str]) -> Any:
         """Return the parsed value from ``env`` (the default when unset or empty)."""
-        for name in (self.env, *self.aliases):
-            raw = env.get(name)
-            if raw is not None and raw != "":
-                try:
-                    return self.parse(raw)
-                except (TypeError, ValueError) as error:
-                    raise SettingError(f"{name} {error}, got {raw!r}") from None
-        return self.default
+        raw = env.get(self.env)
+        if raw is None or raw == "":
+            return self.default
+        try:
+            return self.parse(raw)
+        except (TypeError, ValueError) as error:
+            raise SettingError(f"{self.env} {error}, got {raw!r}") from None
 
     @property
     def default_text(self) -> str:
@@ -125,9 +123,9 @@ POSITIVE = "number > 0"
 
 TOOLING: tuple[Setting, ...] = (
     _s("database_url", "DATABASE_URL", "URL", text, None,
-       "the database of the tooling's tables (route_changes, parity store, dashboard); the "
-       "proxy uses the backend's value, the CLI this one when no app gives it",
-       CLI, shown_default="`sqlite:///instance/strangler.db` (the backend's)"),
+       "the parity store of `parity ...` commands run without an app (the proxy and the "
+       "`strangler` CLI use the backend's `DATABASE_URL`, with its default)",
+       CLI, shown_default="unset: the command stops and asks for it"),
     _s("routes_file", "ROUTES_FILE", "path", text, str(REPO_ROOT / "routes.yaml"),
        "the route table", PROXY, shown_default="`<repo>/routes.yaml`"),
     _s("legacy_url", "LEGACY_URL", "URL", text, None,
@@ -150,15 +148,17 @@ TOOLING: tuple[Setting, ...] = (
        "requests served by the in-process backend at once per worker (bulkhead)", PROXY,
        shown_default="half of `GUNICORN_THREADS`"),
     _s("client_header_timeout", "PROXY_CLIENT_HEADER_TIMEOUT", POSITIVE, number(0), 5.0,
-       "seconds a client has to send a whole request head (proxy.worker's intake)", PROXY),
+       "seconds from the connection (or a kept-alive connection's next first byte) to the end "
+       "of the head; then 408 and close (proxy.worker's intake, docs/security.md)", PROXY),
     _s("client_body_timeout", "PROXY_CLIENT_BODY_TIMEOUT", POSITIVE, number(0), 10.0,
-       "seconds a client has to send the whole body", PROXY),
+       "seconds for the whole body, from the end of the head; then 408 and close", PROXY),
     _s("client_send_timeout", "PROXY_CLIENT_SEND_TIMEOUT", POSITIVE, number(0), 30.0,
-       "seconds a client has to read the answer", PROXY),
+       "a client that stops reading its response for this many seconds is cut", PROXY),
     _s("max_pending_connections", "PROXY_MAX_PENDING_CONNECTIONS", "integer >= 1", whole(1),
-       256, "connections a worker holds while their requests arrive", PROXY),
+       256, "connections per worker still sending a request; past it the oldest is closed", PROXY),
     _s("intake_max_bytes", "PROXY_INTAKE_MAX_BYTES", "integer >= 1", whole(1), 64 * MIB,
-       "bytes a worker buffers for arriving requests, all connections together", PROXY,
+       "bytes per worker buffered for requests still arriving; past it the oldest pending "
+       "connection is closed", PROXY,
        shown_default="67108864 (64 MiB)"),
     _s("forwarded_allow_ips", "FORWARDED_ALLOW_IPS", "comma-separated addresses or `*`", text,
        "", "peers whose X-Forwarded-* (gunicorn) and X-Real-IP (proxy) are trusted; none by "
@@ -202,23 +202,24 @@ COMPOSE_ONLY = "compose"
 COMPOSE: tuple[Setting, ...] = tuple(
     _s(env.lower(), env, kind, text, default, meaning, COMPOSE_ONLY)
     for env, kind, default, meaning in (
-        ("POSTGRES_PASSWORD", "string", None, "the PostgreSQL password (no default)"),
-        ("GRAFANA_ADMIN_PASSWORD", "string", None, "Grafana's admin password (no default)"),
-        ("EDGE_ADDRESS", "address", "127.0.0.1", "where the edge nginx listens"),
-        ("EDGE_PORT", "port", 8080, "the edge nginx's port"),
-        ("EDGE_INITIAL_COLOUR", "blue | green", "blue", "the colour the edge starts on"),
-        ("PROXY_BLUE_PORT", "port", 8001, "the blue proxy's port"),
-        ("PROXY_GREEN_PORT", "port", 8002, "the green proxy's port"),
-        ("LEGACY_PORT", "port", 3000, "legacy's port"),
-        ("POSTGRES_PORT", "port", 5433, "PostgreSQL's port"),
-        ("REDIS_PORT", "port", 6380, "Redis's port"),
-        ("PROMETHEUS_PORT", "port", 9090, "Prometheus's port"),
-        ("GRAFANA_PORT", "port", 3001, "Grafana's port"),
-        ("PROXY_WORKERS", "integer", 2, "gunicorn workers per proxy (its WEB_CONCURRENCY)"),
-        ("EDGE_REQUESTS_PER_SECOND", "integer", 200, "nginx's request rate per client"),
-        ("EDGE_CONNECTIONS_PER_CLIENT", "integer", 256, "nginx's connections per client"),
+        ("POSTGRES_PASSWORD", "string", None, "the database's password (required: no default)"),
+        ("GRAFANA_ADMIN_PASSWORD", "string", None, "Grafana's admin password (required)"),
+        ("EDGE_ADDRESS", "address", "127.0.0.1", "where the edge listens"),
+        ("EDGE_PORT", "port", 8080, "where the edge listens"),
+        ("EDGE_INITIAL_COLOUR", "blue | green", "blue",
+         "the colour the edge starts with when it has none recorded"),
+        ("PROXY_BLUE_PORT", "port", 8001, "the blue proxy colour"),
+        ("PROXY_GREEN_PORT", "port", 8002, "the green proxy colour"),
+        ("LEGACY_PORT", "port", 3000, "legacy"),
+        ("POSTGRES_PORT", "port", 5433, "PostgreSQL"),
+        ("REDIS_PORT", "port", 6380, "Redis"),
+        ("PROMETHEUS_PORT", "port", 9090, "Prometheus"),
+        ("GRAFANA_PORT", "port", 3001, "Grafana"),
+        ("PROXY_WORKERS", "integer", 2, "gunicorn workers per proxy colour (`WEB_CONCURRENCY`)"),
+        ("EDGE_REQUESTS_PER_SECOND", "integer", 200, "per client address, burst as large"),
+        ("EDGE_CONNECTIONS_PER_CLIENT", "integer", 256, "open connections per client address"),
         ("STRANGLER_IMAGE_REPOSITORY", "image name", "localhost/strangler",
-         "where the images are tagged"),
+         "image names: `:latest` (migrate), `:blue`, `:green`, and `-legacy:latest`"),
     )
 )
 
