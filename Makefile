@@ -40,7 +40,7 @@ run: migrate
 	DATABASE_URL=$${DATABASE_URL:-$(SQLITE_DEFAULT)} tools/run-all
 
 test: setup
-	$(VENV)/bin/ruff check backend proxy shadow tests migrations
+	$(VENV)/bin/ruff check backend proxy shadow tests migrations tools/settings_doc.py
 	$(PY) -m pytest --cov --cov-report=term $(PYTEST_ARGS)
 
 monitoring: setup
@@ -56,7 +56,7 @@ fuzz: setup
 	nice $(PY) -m tests.fuzz --pairs $(PAIRS) --seed $(SEED)
 
 lint: setup
-	$(VENV)/bin/ruff check backend proxy shadow tests migrations
+	$(VENV)/bin/ruff check backend proxy shadow tests migrations tools/settings_doc.py
 
 bench: bench-proxy bench-backend bench-shadow
 
