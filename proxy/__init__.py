@@ -21,10 +21,12 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Any = None) 
     proxy's modules (and tests, through ``test_config``) use them.
     """
     settings = tooling_settings.read() if settings is None else settings
+    backend = backend_settings.read()  # the in-process backend's, read once here too
     app = Flask(__name__)
     app.config.from_mapping(
         SETTINGS=settings,
-        SQLALCHEMY_DATABASE_URI=database_url(backend_settings.read().database_url),
+        BACKEND_SETTINGS=backend,
+        SQLALCHEMY_DATABASE_URI=database_url(backend.database_url),
         ROUTES_FILE=settings.routes_file,
         LEGACY_URL=settings.legacy_url,
         MAX_BODY_BYTES=settings.max_body_bytes,

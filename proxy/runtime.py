@@ -75,7 +75,7 @@ class ProxyRuntime:
         if self._backend_app is None:
             from backend import create_app as create_backend
 
-            self._backend_app = create_backend()
+            self._backend_app = create_backend(settings=self._config.get("BACKEND_SETTINGS"))
         return self._backend_app
 
     def shapes(self) -> set[Shape]:
