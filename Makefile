@@ -40,7 +40,7 @@ run: migrate
 	DATABASE_URL=$${DATABASE_URL:-$(SQLITE_DEFAULT)} tools/run-all
 
 test: setup
-	$(VENV)/bin/ruff check backend proxy shadow rollout dbtypes tests migrations
+	$(VENV)/bin/ruff check backend proxy shadow rollout dbtypes tests migrations tools/settings_doc.py
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest --cov --cov-report=term $(PYTEST_ARGS)
 
@@ -57,7 +57,7 @@ fuzz: setup
 	nice $(PY) -m tests.fuzz --pairs $(PAIRS) --seed $(SEED)
 
 lint: setup
-	$(VENV)/bin/ruff check backend proxy shadow rollout dbtypes tests migrations
+	$(VENV)/bin/ruff check backend proxy shadow rollout dbtypes tests migrations tools/settings_doc.py
 
 bench: bench-proxy bench-backend bench-shadow
 

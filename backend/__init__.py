@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from flask import Flask
 
+from backend import settings as declared
 from backend.database import database_url, db
-from backend.jwt_secret import DEV_JWT_SECRET
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Create the Conduit API application."""
+def create_app(test_config: dict[str, Any] | None = None, settings: Any = None) -> Flask:
+    """Create the Conduit API application.
+
+    ``settings`` is a ``backend.settings.BackendSettings``; without it the environment is read
+    here, once (backend/settings.py declares every variable).
+    """
+    settings = declared.read() if settings is None else settings
     app = Flask(__name__)
     app.config.from_mapping(
-        SQLALCHEMY_DATABASE_URI=database_url(),
-        JWT_SECRET=os.environ.get("JWT_SECRET") or DEV_JWT_SECRET,
-        JWT_TTL_SECONDS=int(os.environ.get("JWT_TTL_SECONDS", "2592000")),
-        STRANGLER_DRY_RUN_SECRET=os.environ.get("STRANGLER_DRY_RUN_SECRET"),
+        SQLALCHEMY_DATABASE_URI=database_url(settings.database_url),
+        JWT_SECRET=settings.jwt_secret,
+        JWT_TTL_SECONDS=settings.jwt_ttl_seconds,
+        STRANGLER_DRY_RUN_SECRET=settings.dry_run_secret,
     )
     if test_config:
         app.config.update(test_config)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -22,13 +21,13 @@ db = SQLAlchemy(model_class=Base)
 
 
 def database_url(url: str | None = None) -> str:
-    """Return the SQLAlchemy URL for DATABASE_URL (or ``url``), defaulting to embedded SQLite.
+    """Return the SQLAlchemy URL for a DATABASE_URL value, defaulting to embedded SQLite.
 
     Legacy and the Flask side read the same environment variable, so the URL forms are the
     ones both understand: ``postgresql://user@host:port/name`` and ``sqlite:///path``.
     SQLAlchemy needs the psycopg 3 driver named explicitly.
     """
-    url = url or os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    url = url or f"sqlite:///{DEFAULT_SQLITE_PATH}"  # DATABASE_URL: backend/settings.py
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]

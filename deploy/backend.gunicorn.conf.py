@@ -13,11 +13,11 @@ Environment: WEB_CONCURRENCY (workers, gunicorn's own variable), PORT and HOST (
 
 from __future__ import annotations
 
-import os
-
+from backend import settings as declared
 from backend.node_headers import gunicorn_lines
 
-bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8001')}"
+_settings = declared.read()  # HOST and PORT, declared in backend/settings.py
+bind = f"{_settings.host}:{_settings.port}"
 limit_request_line = 0  # no limit of its own (gunicorn caps it at 1 MiB); Node: 16 KiB heads
 limit_request_field_size = 16 * 1024  # a single field may fill Node's 16 KiB head
 limit_request_fields = 32768  # gunicorn's maximum; Node reads 1,000 lines and ignores the rest

@@ -1,9 +1,10 @@
 """gunicorn settings for the proxy: ``gunicorn -c deploy/gunicorn.conf.py 'rollout.wsgi:app'``.
 
-Environment: PORT (8000), WEB_CONCURRENCY (workers, default 2 x cores), GUNICORN_WORKER_CLASS
+Environment (declared in shadow/settings.py, listed in docs/settings.md): HOST and PORT
+(127.0.0.1:8000), WEB_CONCURRENCY (workers, default 2 x cores), GUNICORN_WORKER_CLASS
 (default proxy.worker.IntakeWorker: gthread whose event loop reads each request whole, under
 deadlines, before a thread sees it; gthread and gevent also work, but then only nginx in front
-protects the threads from slow clients), GUNICORN_THREADS (default 16),
+protects the threads from slow clients), GUNICORN_THREADS (default 16), FORWARDED_ALLOW_IPS,
 PROMETHEUS_MULTIPROC_DIR (default: a fresh temporary directory). The intake's own settings
 (PROXY_CLIENT_HEADER_TIMEOUT, ...) are described in proxy/worker.py and docs/security.md.
 """
@@ -14,27 +15,30 @@ import os
 import shutil
 import tempfile
 
-from backend.node_headers import gunicorn_lines
+# prometheus_client reads this when first imported, so set it before the app is loaded (and
+# before shadow.settings, whose package imports prometheus_client).
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="strangler-metrics-")
+# The master imports the worker class (and with it proxy.metrics) before on_starting runs.
+os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
-bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
-workers = int(os.environ.get("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1)))
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "proxy.worker.IntakeWorker")
-threads = int(os.environ.get("GUNICORN_THREADS", 16))
+from backend.node_headers import gunicorn_lines  # noqa: E402
+from shadow import settings as declared  # noqa: E402  (after the metrics directory is set)
+
+_settings = declared.read()  # a bad value stops the master here, naming the variable
+bind = f"{_settings.host}:{_settings.port}"
+workers = _settings.web_concurrency or 2 * (os.cpu_count() or 1)
+worker_class = _settings.worker_class
+threads = _settings.threads
 worker_connections = 1000
 keepalive = 30
 # The proxy is the edge: trust no client-sent X-Forwarded-* unless told (FORWARDED_ALLOW_IPS).
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "")
+forwarded_allow_ips = _settings.forwarded_allow_ips
 graceful_timeout = 10
 timeout = 60
 accesslog = None  # the proxy writes its own JSON access line per request
 errorlog = "-"
 control_socket_disable = True  # several proxies (tests, benchmarks) share one machine
-
-# prometheus_client reads this when first imported, so set it before the app is loaded.
-if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="strangler-metrics-")
-# The master imports the worker class (and with it proxy.metrics) before on_starting runs.
-os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
 
 def on_starting(server) -> None:

@@ -2,37 +2,53 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from flask import Flask
 
-from backend.database import REPO_ROOT, database_url
+from backend import settings as backend_settings
+from backend.database import database_url
 from proxy.database import init_database
+from shadow import settings as tooling_settings
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+def create_app(test_config: dict[str, Any] | None = None, settings: Any = None) -> Flask:
     """Create the proxy application; no sockets, threads or files are opened here.
 
     This is the data plane alone: ``rollout.create_app`` adds the control plane (the
     dashboard, the audit table) and is what gunicorn and ``strangler`` serve.
+
+    ``settings`` is a ``shadow.settings.ToolingSettings``; without it the environment is read
+    here, once (shadow/settings.py declares every variable; a bad value stops the start).
+    The object is kept as ``app.config["SETTINGS"]``; the keys below are its values as the
+    proxy's modules (and tests, through ``test_config``) use them.
     """
+    settings = tooling_settings.read() if settings is None else settings
+    backend = backend_settings.read()  # the in-process backend's, read once here too
     app = Flask(__name__)
     app.config.from_mapping(
-        SQLALCHEMY_DATABASE_URI=database_url(),
-        ROUTES_FILE=os.environ.get("ROUTES_FILE") or str(REPO_ROOT / "routes.yaml"),
-        LEGACY_URL=os.environ.get("LEGACY_URL") or None,
-        MAX_BODY_BYTES=int(os.environ.get("PROXY_MAX_BODY_BYTES", 10 * 1024 * 1024)),
-        HTTP_CLIENT=os.environ.get("PROXY_HTTP_CLIENT", "urllib3"),
-        LEGACY_POOL_SIZE=int(os.environ.get("PROXY_LEGACY_POOL_SIZE", 32)),
-        LEGACY_CONCURRENCY=os.environ.get("PROXY_LEGACY_CONCURRENCY"),
-        FLASK_CONCURRENCY=os.environ.get("PROXY_FLASK_CONCURRENCY"),
+        SETTINGS=settings,
+        BACKEND_SETTINGS=backend,
+        SQLALCHEMY_DATABASE_URI=database_url(backend.database_url),
+        ROUTES_FILE=settings.routes_file,
+        LEGACY_URL=settings.legacy_url,
+        MAX_BODY_BYTES=settings.max_body_bytes,
+        HTTP_CLIENT=settings.http_client,
+        LEGACY_POOL_SIZE=settings.legacy_pool_size,
+        LEGACY_CONCURRENCY=settings.legacy_concurrency,
+        FLASK_CONCURRENCY=settings.flask_concurrency,
+        THREADS=settings.threads,
+        SHADOW_MAX_BODY_BYTES=settings.shadow_max_body_bytes,
+        DASHBOARD_PREFIX=settings.dashboard_prefix,
         RELOAD_INTERVAL=0.2,
         BACKEND_APP=None,
     )
     if test_config:
         app.config.update(test_config)
     init_database(app)
+    from proxy import headers
+
+    headers.trust(settings.forwarded_allow_ips)
 
     from proxy import health
     from proxy.dispatch import ProxyMiddleware
@@ -41,5 +57,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     runtime = ProxyRuntime(app.config)
     app.extensions["strangler"] = runtime
     app.register_blueprint(health.bp)
-    app.wsgi_app = ProxyMiddleware(app.wsgi_app, runtime)  # type: ignore[method-assign]
+    app.wsgi_app = ProxyMiddleware(  # type: ignore[method-assign]
+        app.wsgi_app, runtime, own_prefix=app.config["DASHBOARD_PREFIX"])
     return app

@@ -16,7 +16,6 @@ Python worker can forward.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -26,9 +25,9 @@ from proxy import metrics
 SIDES = ("legacy", "flask")
 
 
-def default_budget() -> int:
-    """Return half the worker's threads (at least 1)."""
-    return max(1, int(os.environ.get("GUNICORN_THREADS", 16)) // 2)
+def default_budget(threads: int) -> int:
+    """Return half the worker's threads (GUNICORN_THREADS; at least 1)."""
+    return max(1, int(threads) // 2)
 
 
 class Bulkhead:
@@ -57,7 +56,7 @@ def bulkheads(config: Mapping[str, Any]) -> dict[str, Bulkhead]:
     """Return one Bulkhead per side, sized from ``config`` (LEGACY_/FLASK_CONCURRENCY)."""
     sides = {}
     for side in SIDES:
-        value = config.get(f"{side.upper()}_CONCURRENCY") or default_budget()
+        value = config.get(f"{side.upper()}_CONCURRENCY") or default_budget(config["THREADS"])
         size = int(value) if str(value).isdigit() else 0
         if size < 1:
             raise ValueError(f"PROXY_{side.upper()}_CONCURRENCY must be a whole number of at "

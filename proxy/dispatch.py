@@ -1,7 +1,8 @@
 """The front door: match each request to a route and stream it to the side that serves it.
 
-It sits in front of the proxy's Flask app as WSGI middleware: /health, /metrics and
-/_strangler/ go to Flask; everything else is forwarded without Flask's request machinery.
+It sits in front of the proxy's Flask app as WSGI middleware: /health, /metrics and the
+dashboard's prefix (STRANGLER_DASHBOARD_PREFIX) go to Flask; everything else is forwarded
+without Flask's request machinery.
 """
 
 from __future__ import annotations
@@ -55,13 +56,14 @@ def exchange_of(
 class ProxyMiddleware:
     """Route every non-proxy-owned request to legacy or to the in-process Flask backend."""
 
-    def __init__(self, own_app: WSGIApp, runtime: ProxyRuntime) -> None:
+    def __init__(self, own_app: WSGIApp, runtime: ProxyRuntime, *, own_prefix: str) -> None:
         self.own_app = own_app
         self.runtime = runtime
+        self.own_prefix = own_prefix.rstrip("/") + "/"  # STRANGLER_DASHBOARD_PREFIX
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
-        if path in OWN_PATHS or path.startswith("/_strangler/"):
+        if path in OWN_PATHS or path.startswith(self.own_prefix):
             return self.own_app(environ, start_response)
         self.runtime.ensure_started()
         handling = Handling(environ, start_response)

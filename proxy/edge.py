@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
 import re
 from pathlib import Path
 
 from backend.database import REPO_ROOT
+from shadow import settings
 
 TEMPLATE = REPO_ROOT / "deploy" / "nginx.conf.template"
 
@@ -24,7 +24,7 @@ def render(listen: str, proxy: str, prefix: Path, *, max_body: int | None = None
            ) -> Path:
     """Write ``prefix/nginx.conf`` for nginx on ``listen`` in front of the proxy at ``proxy``."""
     if max_body is None:
-        max_body = int(os.environ.get("PROXY_MAX_BODY_BYTES", 10 * 1024 * 1024))
+        max_body = settings.read().max_body_bytes  # PROXY_MAX_BODY_BYTES, as the proxy reads it
     prefix = prefix.resolve()
     prefix.mkdir(parents=True, exist_ok=True)
     for temp in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import os
 import re
 import uuid
 from collections.abc import Iterable, Mapping
@@ -22,10 +21,19 @@ VIA = "1.1 strangler"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:@/+=-]{1,128}$")
 
 
-def _trusted(peer: str, allowed: str) -> bool:
-    """Return whether ``peer`` is one of the FORWARDED_ALLOW_IPS addresses ("*": any)."""
-    entries = {entry.strip() for entry in allowed.split(",") if entry.strip()}
-    return "*" in entries or peer in entries
+# The peers whose X-Real-IP is believed: FORWARDED_ALLOW_IPS, set once per process by
+# proxy.create_app from its settings (``trust``), never read from the environment per request.
+_trusted_peers: frozenset[str] = frozenset()
+
+
+def trust(allowed: str) -> None:
+    """Believe X-Real-IP from the FORWARDED_ALLOW_IPS addresses in ``allowed`` ("*": any)."""
+    global _trusted_peers
+    _trusted_peers = frozenset(entry.strip() for entry in allowed.split(",") if entry.strip())
+
+
+def _trusted(peer: str) -> bool:
+    return "*" in _trusted_peers or peer in _trusted_peers
 
 
 def client_address(environ: Mapping[str, Any]) -> str:
@@ -37,7 +45,7 @@ def client_address(environ: Mapping[str, Any]) -> str:
     """
     peer = str(environ.get("REMOTE_ADDR", ""))
     real = str(environ.get("HTTP_X_REAL_IP", "")).strip()
-    if not real or not _trusted(peer, os.environ.get("FORWARDED_ALLOW_IPS", "")):
+    if not real or not _trusted(peer):
         return peer
     try:
         return str(ipaddress.ip_address(real))

@@ -70,5 +70,6 @@ def ready() -> tuple[Response, int]:
 @bp.get("/metrics")
 def prometheus() -> Response:
     """Expose the Prometheus metrics of every worker."""
-    payload, content_type = metrics.exposition()
+    payload, content_type = metrics.exposition(
+        current_app.config["SETTINGS"].prometheus_multiproc_dir)
     return Response(payload, content_type=content_type)

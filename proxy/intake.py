@@ -19,10 +19,12 @@ Intake knows how much is still coming.
 from __future__ import annotations
 
 import enum
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
+
+from shadow import settings as declared
 
 _HEX = re.compile(rb"^[0-9A-Fa-f]{1,16}$")
 
@@ -39,7 +41,7 @@ class Verdict(enum.Enum):
 
 @dataclass(frozen=True)
 class IntakeLimits:
-    """Deadlines and sizes; ``from_environ`` reads the PROXY_CLIENT_* settings."""
+    """Deadlines and sizes: the PROXY_CLIENT_* settings (shadow/settings.py)."""
 
     header_timeout: float = 5.0
     body_timeout: float = 10.0
@@ -50,30 +52,19 @@ class IntakeLimits:
     max_buffered: int = 64 * 1024 * 1024
 
     @classmethod
-    def from_environ(cls, env: Mapping[str, str] = os.environ) -> IntakeLimits:
-        """Read the limits; a bad value is one error naming the variable and the value."""
-        names = {
-            "header_timeout": "PROXY_CLIENT_HEADER_TIMEOUT",
-            "body_timeout": "PROXY_CLIENT_BODY_TIMEOUT",
-            "send_timeout": "PROXY_CLIENT_SEND_TIMEOUT",
-            "max_body": "PROXY_MAX_BODY_BYTES",
-            "max_pending": "PROXY_MAX_PENDING_CONNECTIONS",
-            "max_buffered": "PROXY_INTAKE_MAX_BYTES",
-        }
-        values: dict[str, float | int] = {}
-        for field, name in names.items():
-            raw = env.get(name)
-            if raw is None or raw == "":
-                continue
-            kind = float if field.endswith("timeout") else int
-            try:
-                value = kind(raw)
-            except ValueError:
-                value = 0
-            if value <= 0:
-                raise ValueError(f"{name} must be a positive number, got {raw!r}")
-            values[field] = value
-        return cls(**values)  # type: ignore[arg-type]
+    def from_settings(cls, settings: Any) -> IntakeLimits:
+        """Take the limits from a ``shadow.settings.ToolingSettings``."""
+        return cls(header_timeout=settings.client_header_timeout,
+                   body_timeout=settings.client_body_timeout,
+                   send_timeout=settings.client_send_timeout,
+                   max_body=settings.max_body_bytes,
+                   max_pending=settings.max_pending_connections,
+                   max_buffered=settings.intake_max_bytes)
+
+    @classmethod
+    def from_environ(cls, env: Mapping[str, str] | None = None) -> IntakeLimits:
+        """Read the limits once (at worker start); a bad value is one error naming it."""
+        return cls.from_settings(declared.read(env))
 
 
 class Intake:

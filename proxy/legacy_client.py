@@ -8,7 +8,6 @@ request can never be read by legacy as part of another (request smuggling, desyn
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -27,12 +26,14 @@ from urllib3.util import SKIP_HEADER, parse_url
 from proxy.body import ShortBody
 from proxy.schema import Timeouts
 from proxy.upstream import CHUNK, UpstreamError, UpstreamResponse
+from shadow.settings import DEFAULTS
 
 _SPENT = "_strangler_spent"  # set on a connection that must not carry another request
 _IDLE_SINCE = "_strangler_idle_since"
 # Legacy (Node) closes a kept-alive connection after 5 s idle; one picked from the pool just
-# as it does so fails the request (502). Connections idle longer than this are reopened.
-IDLE_SECONDS = float(os.environ.get("PROXY_LEGACY_IDLE_SECONDS", 4.0))
+# as it does so fails the request (502). Connections idle longer than this are reopened
+# (PROXY_LEGACY_IDLE_SECONDS, declared in shadow/settings.py).
+IDLE_SECONDS: float = DEFAULTS.legacy_idle_seconds
 
 
 class _GuardedPool(HTTPConnectionPool):
@@ -81,8 +82,9 @@ class SentBody:
 class Urllib3LegacyClient:
     """Send requests to legacy: no redirects followed, no retries, no cookie jar, no env proxy."""
 
-    def __init__(self, maxsize: int = 16) -> None:
+    def __init__(self, maxsize: int = 16, idle_seconds: float = IDLE_SECONDS) -> None:
         self.maxsize = maxsize
+        self.idle_seconds = idle_seconds
         self._pools: dict[str, urllib3.HTTPConnectionPool] = {}
         self._lock = threading.Lock()
 
@@ -90,7 +92,8 @@ class Urllib3LegacyClient:
         pool = self._pools.get(base_url)
         if pool is None:
             with self._lock:
-                pool = self._pools.get(base_url) or _new_pool(base_url, self.maxsize)
+                pool = (self._pools.get(base_url)
+                        or _new_pool(base_url, self.maxsize, self.idle_seconds))
                 self._pools[base_url] = pool
         return pool
 
@@ -130,10 +133,12 @@ class Urllib3LegacyClient:
         return _Urllib3Response(response)
 
 
-def _new_pool(base_url: str, maxsize: int) -> HTTPConnectionPool:
+def _new_pool(base_url: str, maxsize: int, idle_seconds: float) -> HTTPConnectionPool:
     url = parse_url(base_url)
     pool_class = _GuardedHTTPSPool if url.scheme == "https" else _GuardedPool
-    return pool_class(url.host, url.port, maxsize=maxsize, block=True, retries=False)
+    pool = pool_class(url.host, url.port, maxsize=maxsize, block=True, retries=False)
+    pool.idle_seconds = idle_seconds
+    return pool
 
 
 class _Urllib3Response(UpstreamResponse):

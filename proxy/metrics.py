@@ -7,8 +7,6 @@ when it loads (proxy.route_series), so that Prometheus sees every first incremen
 
 from __future__ import annotations
 
-import os
-
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -94,9 +92,12 @@ def method_label(method: str) -> str:
     return method if method in METHODS else OTHER_METHOD
 
 
-def exposition() -> tuple[bytes, str]:
-    """Return the metrics page and its content type, merging every worker under gunicorn."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+def exposition(multiprocess_dir: str | None) -> tuple[bytes, str]:
+    """Return the metrics page and its content type, merging every worker under gunicorn.
+
+    ``multiprocess_dir`` is PROMETHEUS_MULTIPROC_DIR as the settings read it at start.
+    """
+    if multiprocess_dir:
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
         return generate_latest(registry), CONTENT_TYPE_LATEST

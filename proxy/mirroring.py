@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import atexit
 import itertools
-import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -74,8 +73,7 @@ class Shadowing:
 
     def __init__(self, config: Mapping[str, Any]) -> None:
         self.database_url: str = config["SQLALCHEMY_DATABASE_URI"]
-        self.cap = int(config.get("SHADOW_MAX_BODY_BYTES")
-                       or os.environ.get("SHADOW_MAX_BODY_BYTES") or 1024 * 1024)
+        self.cap = int(config["SHADOW_MAX_BODY_BYTES"])  # read once by create_app
         self._mirror: Mirror | None = None
         self._lock = threading.Lock()
         self.writer: ParityWriter | None = None

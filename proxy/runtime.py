@@ -38,6 +38,7 @@ class ProxyRuntime:
         self.max_body_bytes: int = int(config["MAX_BODY_BYTES"])
         self.client_kind: str = config["HTTP_CLIENT"]
         self.pool_size: int = int(config["LEGACY_POOL_SIZE"])
+        self.idle_seconds: float = config["SETTINGS"].legacy_idle_seconds
         self.reload_interval: float = float(config["RELOAD_INTERVAL"])
         self._backend_app: Flask | None = config.get("BACKEND_APP")
         self._config = config
@@ -57,8 +58,8 @@ class ProxyRuntime:
             if self._pid == os.getpid():
                 return
             configure_logging()
-            factory = HttpxLegacyClient if self.client_kind == "httpx" else Urllib3LegacyClient
-            self.client = factory(self.pool_size)
+            self.client = (HttpxLegacyClient(self.pool_size) if self.client_kind == "httpx"
+                           else Urllib3LegacyClient(self.pool_size, self.idle_seconds))
             self.bulkheads = bulkheads(self._config)  # this process's own semaphores
             self.shadowing = Shadowing(self._config)  # its Mirror and writer start on first use
             background.prepare()  # failures off the request path, counted from zero
@@ -76,7 +77,7 @@ class ProxyRuntime:
         if self._backend_app is None:
             from backend import create_app as create_backend
 
-            self._backend_app = create_backend()
+            self._backend_app = create_backend(settings=self._config.get("BACKEND_SETTINGS"))
         return self._backend_app
 
     def shapes(self) -> set[Shape]:

@@ -7,7 +7,6 @@ through ``click.Context.meta[DATABASE_URL_RESOLVER]``), otherwise DATABASE_URL.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 import click
 import sqlalchemy as sa
 
+from shadow import settings
 from shadow.report import latest_mismatches, noise_candidates, route_reports
 from shadow.store import engine_from_url
 
@@ -46,7 +46,7 @@ def database_url() -> str:
     url = resolve() if resolve is not None else None
     if url:
         return url
-    url = os.environ.get("DATABASE_URL")
+    url = settings.read().database_url  # DATABASE_URL, declared in shadow/settings.py
     if not url:
         raise click.UsageError("no database: set DATABASE_URL (postgresql://... or sqlite:///...)")
     return url

@@ -1,16 +1,10 @@
 """Dashboard settings: the reserved prefix, the signing key, the session cookie, thresholds.
 
-Environment variables (all optional):
-- ``STRANGLER_DASHBOARD_PREFIX``: where the dashboard lives (default ``/_strangler``).
-- ``STRANGLER_SECRET_KEY``: signs the session cookie and CSRF tokens. Set it in production,
-  the same value for every proxy process. Without it a random key is generated once and kept
-  in ``instance/secret_key`` so that every gunicorn worker signs with the same key.
-- ``STRANGLER_READY_PARITY`` (default 99.9, percent) and ``STRANGLER_READY_COMPARISONS``
-  (default 100): the ready-to-flip verdict.
-- ``STRANGLER_LOGIN_ATTEMPTS`` (default 5) failed logins per username and client address
-  within ``STRANGLER_LOGIN_WINDOW`` seconds (default 900) before logins are refused.
-- ``STRANGLER_DASHBOARD_MAX_BODY`` (default 64 KiB): the largest request body the proxy's
-  own pages accept (413 beyond it, before anything is read or spooled to disk).
+The values come from the proxy's settings object (``app.config["SETTINGS"]``, declared in
+shadow/settings.py: STRANGLER_DASHBOARD_PREFIX, STRANGLER_SECRET_KEY, STRANGLER_READY_*,
+STRANGLER_LOGIN_*, STRANGLER_DASHBOARD_MAX_BODY). Without STRANGLER_SECRET_KEY a random key
+is generated once and kept in ``instance/secret_key`` so that every gunicorn worker signs
+with the same key.
 """
 
 from __future__ import annotations
@@ -21,16 +15,6 @@ import tempfile
 from pathlib import Path
 
 from flask import Flask
-
-DEFAULT_PREFIX = "/_strangler"
-
-
-def dashboard_prefix() -> str:
-    """Return the reserved prefix, normalised to ``/name`` without a trailing slash."""
-    prefix = "/" + os.environ.get("STRANGLER_DASHBOARD_PREFIX", DEFAULT_PREFIX).strip("/")
-    if prefix == "/":
-        raise ValueError("STRANGLER_DASHBOARD_PREFIX must not be empty or '/'")
-    return prefix
 
 
 def persistent_secret_key(instance_path: Path) -> str:
@@ -63,16 +47,16 @@ def persistent_secret_key(instance_path: Path) -> str:
 
 def configure(app: Flask) -> None:
     """Fill in the dashboard's settings, keeping any value the app was created with."""
-    env = os.environ
+    settings = app.config["SETTINGS"]
     defaults = {
-        "DASHBOARD_PREFIX": dashboard_prefix(),
-        "READY_PARITY": float(env.get("STRANGLER_READY_PARITY", "99.9")),
-        "READY_COMPARISONS": int(env.get("STRANGLER_READY_COMPARISONS", "100")),
-        "LOGIN_ATTEMPTS": int(env.get("STRANGLER_LOGIN_ATTEMPTS", "5")),
-        "LOGIN_WINDOW": int(env.get("STRANGLER_LOGIN_WINDOW", "900")),
+        "DASHBOARD_PREFIX": settings.dashboard_prefix,
+        "READY_PARITY": settings.ready_parity,
+        "READY_COMPARISONS": settings.ready_comparisons,
+        "LOGIN_ATTEMPTS": settings.login_attempts,
+        "LOGIN_WINDOW": settings.login_window,
         # The proxy's own Flask app serves only the dashboard, /health and /metrics; API
         # bodies never go through it (proxy.dispatch streams them).
-        "MAX_CONTENT_LENGTH": int(env.get("STRANGLER_DASHBOARD_MAX_BODY", 64 * 1024)),
+        "MAX_CONTENT_LENGTH": settings.dashboard_max_body,
     }
     for key, value in defaults.items():
         if app.config.get(key) is None:  # Flask's own MAX_CONTENT_LENGTH default is None
@@ -88,6 +72,6 @@ def configure(app: Flask) -> None:
         WTF_CSRF_TIME_LIMIT=None,
     )
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = env.get("STRANGLER_SECRET_KEY") or persistent_secret_key(
+        app.config["SECRET_KEY"] = settings.secret_key or persistent_secret_key(
             Path(app.instance_path)
         )

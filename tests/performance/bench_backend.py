@@ -8,7 +8,7 @@ BENCH_LOGIN_CONNECTIONS for the bcrypt-bound login;
 BENCH_ROUNDS rounds of BENCH_SECONDS seconds after a 1-second warm-up, sides alternating;
 medians kept): requests per second, p50 and p99 latency, and the resident memory of each
 worker process afterwards. The Markdown table goes to
-stdout, tests/artifacts/bench_backend.md and the "Flask backend" section of README.md
+stdout, tests/artifacts/bench_backend.md and the backend section of docs/benchmarks.md
 (between the bench-backend markers).
 """
 
@@ -37,7 +37,7 @@ CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
 LOGIN_CONNECTIONS = int(os.environ.get("BENCH_LOGIN_CONNECTIONS", "4"))
 USERS, ARTICLES = 20, 200
 PASSWORD = "bench-password"
-README = REPO_ROOT / "README.md"
+REPORT = REPO_ROOT / "docs" / "benchmarks.md"
 START, END = "<!-- bench-backend:start -->", "<!-- bench-backend:end -->"
 
 
@@ -161,14 +161,14 @@ def table(rows: list[dict], rss: dict[str, list[float]]) -> str:
     return "\n".join(lines)
 
 
-def write_readme(markdown: str) -> None:
-    """Replace the benchmark table between the markers of README.md (if they exist)."""
-    text = README.read_text()
+def write_report(markdown: str) -> None:
+    """Replace the benchmark table between the markers of docs/benchmarks.md (if they exist)."""
+    text = REPORT.read_text()
     if START not in text or END not in text:
-        print("README.md has no bench-backend markers; table not written there")
+        print("docs/benchmarks.md has no bench-backend markers; table not written there")
         return
     pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.DOTALL)
-    README.write_text(pattern.sub(lambda _: f"{START}\n{markdown}\n{END}", text, count=1))
+    REPORT.write_text(pattern.sub(lambda _: f"{START}\n{markdown}\n{END}", text, count=1))
 
 
 LOAD_BEFORE = f"{os.getloadavg()[0]:.1f}"
@@ -197,7 +197,7 @@ def main() -> None:
     markdown = table(rows, rss)
     print(markdown)
     (artifacts / "bench_backend.md").write_text(markdown + "\n")
-    write_readme(markdown)
+    write_report(markdown)
 
 
 if __name__ == "__main__":

@@ -6,21 +6,20 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from rollout.dashboard.settings import dashboard_prefix, persistent_secret_key
+from rollout.dashboard.settings import persistent_secret_key
+from shadow import settings
 
 
 @pytest.mark.parametrize(("value", "prefix"), [
     ("/_strangler", "/_strangler"), ("_ops/", "/_ops"), ("/a/b/", "/a/b"),
 ])
-def test_the_prefix_is_normalised(monkeypatch, value, prefix):
-    monkeypatch.setenv("STRANGLER_DASHBOARD_PREFIX", value)
-    assert dashboard_prefix() == prefix
+def test_the_prefix_is_normalised(value, prefix):
+    assert settings.read({"STRANGLER_DASHBOARD_PREFIX": value}).dashboard_prefix == prefix
 
 
-def test_an_empty_prefix_is_refused(monkeypatch):
-    monkeypatch.setenv("STRANGLER_DASHBOARD_PREFIX", "/")
+def test_an_empty_prefix_is_refused():
     with pytest.raises(ValueError, match="STRANGLER_DASHBOARD_PREFIX"):
-        dashboard_prefix()
+        settings.read({"STRANGLER_DASHBOARD_PREFIX": "/"})
 
 
 def test_racing_workers_all_get_the_same_generated_key(tmp_path):

@@ -208,3 +208,13 @@ def test_unknown_methods_share_one_metric_label(make_proxy) -> None:
     page = client.get("/metrics").get_data(as_text=True)
     assert "X1METHOD" not in page
     assert 'method="OTHER",route="unmatched"' in page
+
+
+def test_the_dashboard_prefix_setting_decides_what_the_proxy_keeps(make_proxy,
+                                                                   monkeypatch) -> None:
+    monkeypatch.setenv("STRANGLER_DASHBOARD_PREFIX", "/ops")
+    client = make_proxy(ROUTES).test_client()
+    response = client.get("/_strangler/echo")  # no longer reserved: forwarded to legacy
+    assert response.status_code == 200
+    assert response.get_json()["path"] == "/_strangler/echo"
+    assert client.get("/ops/").status_code == 302  # the dashboard's login redirect

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from proxy import headers
 from proxy.headers import client_address, downstream_headers, request_id, upstream_headers
 
 ENVIRON = {
@@ -64,9 +65,10 @@ def test_request_id_is_accepted_only_when_sane() -> None:
 def test_x_real_ip_is_believed_only_from_trusted_peers(monkeypatch) -> None:
     environ = {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_REAL_IP": "203.0.113.7",
                "HTTP_X_FORWARDED_FOR": "6.6.6.6"}
+    monkeypatch.setattr(headers, "_trusted_peers", frozenset())  # restored after the test
     assert client_address(environ) == "10.0.0.2"  # FORWARDED_ALLOW_IPS unset: nobody
     assert upstream_headers(environ, "r")["x-forwarded-for"] == "10.0.0.2"
-    monkeypatch.setenv("FORWARDED_ALLOW_IPS", "127.0.0.1, 10.0.0.2")
+    headers.trust("127.0.0.1, 10.0.0.2")  # FORWARDED_ALLOW_IPS, as create_app passes it
     assert client_address(environ) == "203.0.113.7"  # nginx's X-Real-IP
     assert upstream_headers(environ, "r")["x-forwarded-for"] == "203.0.113.7"
     assert client_address({**environ, "HTTP_X_REAL_IP": "not an address"}) == "10.0.0.2"

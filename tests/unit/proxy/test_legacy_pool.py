@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 
 from proxy.body import ShortBody
-from proxy.legacy_client import Urllib3LegacyClient, _GuardedPool
+from proxy.legacy_client import Urllib3LegacyClient
 from proxy.schema import Timeouts
 
 TIMEOUTS = Timeouts(connect=1.0, read=2.0, pool=1.0)
@@ -105,9 +105,8 @@ def test_whole_exchanges_keep_the_connection(upstream: EarlyAnswerUpstream) -> N
 
 
 def test_a_connection_idle_past_the_limit_is_reopened(upstream: EarlyAnswerUpstream,
-                                                      monkeypatch) -> None:
-    monkeypatch.setattr(_GuardedPool, "idle_seconds", 0.2)
-    client = Urllib3LegacyClient(maxsize=1)
+                                                      ) -> None:
+    client = Urllib3LegacyClient(maxsize=1, idle_seconds=0.2)  # PROXY_LEGACY_IDLE_SECONDS
     assert _read(client.send(upstream.url, "GET", "/a", {}, None, TIMEOUTS)) == b"ok"
     assert _read(client.send(upstream.url, "GET", "/b", {}, None, TIMEOUTS)) == b"ok"
     time.sleep(0.3)  # longer than the idle limit: legacy may be closing it
