@@ -1,6 +1,6 @@
 """The parity dashboard, served by the proxy under a reserved prefix (default ``/_strangler``).
 
-``init_dashboard(app)`` is the one call the proxy's ``create_app`` makes, last (after the
+``init_dashboard(app)`` is the one call ``rollout.create_app`` makes, last (after the
 proxy's middleware is in place): it configures sessions and CSRF, registers the blueprint,
 and reserves the prefix so that no request under it is forwarded upstream or matched
 against routes.yaml. The prefix is reserved on the canonical path, as routing sees it:
