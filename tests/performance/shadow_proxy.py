@@ -22,11 +22,10 @@ from pathlib import Path
 import httpx
 
 from backend.database import REPO_ROOT
-from tests.integration.proxy.process import proxy_process
 from tests.performance.bench_proxy import seed
 from tests.performance.proxy import machine, tools, wrk
 from tests.support.databases import DatabaseFactory
-from tests.support.processes import ServerProcess, legacy_process
+from tests.support.processes import ServerProcess, legacy_process, proxy_process
 
 SECONDS = int(os.environ.get("BENCH_SECONDS", "3"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "2"))

@@ -10,10 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.proxy.process import proxy_process
 from tests.support.conformance import assert_postman_passes
 from tests.support.databases import DatabaseFactory
-from tests.support.processes import REPO_ROOT, ServerProcess, free_port
+from tests.support.processes import REPO_ROOT, ServerProcess, free_port, proxy_process
 
 pytestmark = [pytest.mark.postgres]
 

@@ -13,8 +13,7 @@ from backend.database import REPO_ROOT, database_url, db
 from proxy import create_app
 from proxy.flips import RouteState, flip_route
 from proxy.validation import load_table
-from tests.integration.proxy.conftest import worker_pids
-from tests.support.processes import ServerProcess
+from tests.support.processes import ServerProcess, worker_pids
 
 pytestmark = [pytest.mark.legacy]
 

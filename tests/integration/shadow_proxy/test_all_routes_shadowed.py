@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.shadow_proxy.conftest import comparisons, shadowed_routes, strangler
 from tests.integration.shadow_proxy.scenarios import run_all
 from tests.support.conformance import assert_postman_passes
 from tests.support.databases import DatabaseFactory
 from tests.support.processes import REPO_ROOT, ServerProcess
+from tests.support.shadow_proxy import comparisons, shadowed_routes, strangler
 
 pytestmark = [pytest.mark.postgres, pytest.mark.legacy]
 

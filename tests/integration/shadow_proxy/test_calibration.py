@@ -12,9 +12,9 @@ import httpx
 import pytest
 
 from tests.integration.shadow_proxy.altered import __name__ as altered_module
-from tests.integration.shadow_proxy.conftest import strangler, wait_for_comparisons
 from tests.support.databases import DatabaseFactory
 from tests.support.processes import REPO_ROOT, ServerProcess
+from tests.support.shadow_proxy import strangler, wait_for_comparisons
 
 pytestmark = [pytest.mark.postgres, pytest.mark.legacy]
 

@@ -9,9 +9,9 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from tests.integration.shadow_proxy.conftest import shadowed_routes, wait_for_comparisons
 from tests.support.databases import DatabaseFactory
 from tests.support.processes import ServerProcess
+from tests.support.shadow_proxy import shadowed_routes, wait_for_comparisons
 
 pytestmark = [pytest.mark.postgres, pytest.mark.legacy]
 TABLES = ("users", "follows", "articles", "tags", "article_tags", "favorites", "comments")

@@ -22,13 +22,12 @@ from pathlib import Path
 
 from backend.database import REPO_ROOT
 from proxy import edge
-from tests.integration.proxy.process import proxy_process
 from tests.performance.hostile import checks
 from tests.performance.hostile.crowd import InChild, Probe, hold_crowd, wait_on
 from tests.performance.proxy.machine import describe
 from tests.performance.proxy.tools import require
 from tests.support.databases import DatabaseFactory
-from tests.support.processes import ServerProcess, free_port, legacy_process
+from tests.support.processes import ServerProcess, free_port, legacy_process, proxy_process
 
 SECONDS = float(os.environ.get("HOSTILE_SECONDS", "30"))
 CROWD = int(os.environ.get("HOSTILE_CROWD", "500"))

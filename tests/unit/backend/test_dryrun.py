@@ -11,8 +11,8 @@ from itsdangerous import TimestampSigner
 from backend import dryrun, signals
 from backend.database import db
 from backend.models import User
-from tests.unit.backend.conftest import Api
-from tests.unit.backend.test_signals import received
+from tests.support.api import Api
+from tests.support.signals import received
 
 NEW_USER = {"user": {"username": "ghost", "email": "ghost@example.com", "password": "password1"}}
 

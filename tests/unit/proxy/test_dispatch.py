@@ -11,7 +11,7 @@ import pytest
 
 from proxy import metrics
 from proxy.access_log import access_logger
-from tests.integration.proxy.upstream import GZIPPED
+from tests.support.upstream import GZIPPED
 
 ROUTES = """\
 legacy:
