@@ -112,30 +112,21 @@ def legacy_process(database_url: str, log_dir: Path, **env: str) -> ServerProces
     )
 
 
-def gunicorn_process(
-    name: str, app: str, database_url: str, log_dir: Path, *, ready_path: str,
-    config: Path | None = None, **env: str
-) -> ServerProcess:
-    """Return (not started) ``app`` (a gunicorn app spec) under gunicorn on a free port."""
-    port = free_port()
-    settings = ["-c", str(config)] if config else []
-    return ServerProcess(
-        name,
-        [sys.executable, "-m", "gunicorn", *settings, "--bind", f"127.0.0.1:{port}", app],
-        port=port,
-        env={"DATABASE_URL": database_url, "JWT_SECRET": TEST_JWT_SECRET, **env},
-        ready_path=ready_path,
-        log_dir=log_dir,
-    )
-
-
 BACKEND_GUNICORN_CONFIG = REPO_ROOT / "deploy" / "backend.gunicorn.conf.py"
 
 
 def backend_process(database_url: str, log_dir: Path, **env: str) -> ServerProcess:
     """Return (not started) the Flask backend alone, as deployed (its gunicorn settings)."""
-    return gunicorn_process("backend", "backend.wsgi:app", database_url, log_dir,
-                            ready_path="/api/tags", config=BACKEND_GUNICORN_CONFIG, **env)
+    port = free_port()
+    return ServerProcess(
+        "backend",
+        [sys.executable, "-m", "gunicorn", "-c", str(BACKEND_GUNICORN_CONFIG),
+         "--bind", f"127.0.0.1:{port}", "backend.wsgi:app"],
+        port=port,
+        env={"DATABASE_URL": database_url, "JWT_SECRET": TEST_JWT_SECRET, **env},
+        ready_path="/api/tags",
+        log_dir=log_dir,
+    )
 
 
 PROXY_GUNICORN_CONFIG = REPO_ROOT / "deploy" / "gunicorn.conf.py"

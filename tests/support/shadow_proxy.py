@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 import time
@@ -11,27 +10,14 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from shadow import engine_from_url, schema
+from tests.support import routes
 from tests.support.processes import REPO_ROOT
 
-WRITES = ("POST /api/users/login", "POST /api/users", "PUT /api/user",
-          "POST /api/profiles/:username/follow",
-          "DELETE /api/profiles/:username/follow", "POST /api/articles",
-          "PUT /api/articles/:slug", "DELETE /api/articles/:slug",
-          "POST /api/articles/:slug/comments", "DELETE /api/articles/:slug/comments/:id",
-          "POST /api/articles/:slug/favorite", "DELETE /api/articles/:slug/favorite")
 
-
-def shadowed_routes(timeout: float = 5.0, extra: str = "") -> str:
-    """Return routes.yaml with every route legacy-served and Flask-compared (writes dry-run)."""
-    text = (REPO_ROOT / "routes.yaml").read_text()
-    text = re.sub(r"^  timeout: [\d.]+", f"  timeout: {timeout}", text, flags=re.MULTILINE)
-
-    def entry(match: re.Match[str]) -> str:
-        route = match.group(1)
-        writes = "\n    writes: dry-run" if route in WRITES else ""
-        return f"  - route: {route}\n    serve: legacy\n    shadow: flask{writes}{extra}"
-
-    return re.sub(r"^  - route: (.+)\n    serve: legacy", entry, text, flags=re.MULTILINE)
+def shadowed_routes(timeout: float = 5.0, dry_run: bool = True) -> str:
+    """Return a routes.yaml with every operation legacy-served and Flask-compared (writes as
+    dry-runs unless ``dry_run`` is false)."""
+    return routes.dump(routes.shadowed(timeout, dry_run))
 
 
 def comparisons(database_url: str) -> list[dict]:

@@ -91,7 +91,7 @@ def test_writes_are_skipped_visibly_without_dry_run_and_big_bodies_are_not_compa
 ) -> None:
     database = databases.create("postgresql")
     legacy = start_legacy(database)
-    proxy = start_shadow_proxy(shadowed_routes().replace("\n    writes: dry-run", ""),
+    proxy = start_shadow_proxy(shadowed_routes(dry_run=False),
                                database, legacy.url, SHADOW_MAX_BODY_BYTES="100")
     api = http(proxy.url)
     user = {"username": "carol", "email": "carol@example.com", "password": "password123"}
