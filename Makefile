@@ -41,6 +41,7 @@ run: migrate
 
 test: setup
 	$(VENV)/bin/ruff check backend proxy shadow tests migrations
+	$(VENV)/bin/mypy
 	$(PY) -m pytest --cov --cov-report=term $(PYTEST_ARGS)
 
 monitoring: setup

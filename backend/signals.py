@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from typing import Any
 
 from blinker import Namespace, Signal
@@ -45,11 +45,11 @@ def suppressed() -> Iterator[None]:
         _suppressed.reset(token)
 
 
-def suppress() -> object:
+def suppress() -> Token[bool]:
     """Suppress signals until :func:`restore` is called with the returned token."""
     return _suppressed.set(True)
 
 
-def restore(token: object) -> None:
+def restore(token: Token[bool]) -> None:
     """Undo :func:`suppress`."""
-    _suppressed.reset(token)  # type: ignore[arg-type]
+    _suppressed.reset(token)

@@ -37,6 +37,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     runtime = ProxyRuntime(app.config)
     app.extensions["strangler"] = runtime
     app.register_blueprint(health.bp)
+    # Flask's middleware idiom; mypy refuses assigning anything to a method
     app.wsgi_app = ProxyMiddleware(app.wsgi_app, runtime)  # type: ignore[method-assign]
     from proxy.dashboard import init_dashboard
 

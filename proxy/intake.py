@@ -23,6 +23,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 _HEX = re.compile(rb"^[0-9A-Fa-f]{1,16}$")
 
@@ -60,7 +61,7 @@ class IntakeLimits:
             "max_pending": "PROXY_MAX_PENDING_CONNECTIONS",
             "max_buffered": "PROXY_INTAKE_MAX_BYTES",
         }
-        values: dict[str, float | int] = {}
+        values: dict[str, Any] = {}  # each of its field's type: float for timeouts, else int
         for field, name in names.items():
             raw = env.get(name)
             if raw is None or raw == "":
@@ -73,7 +74,7 @@ class IntakeLimits:
             if value <= 0:
                 raise ValueError(f"{name} must be a positive number, got {raw!r}")
             values[field] = value
-        return cls(**values)  # type: ignore[arg-type]
+        return cls(**values)
 
 
 class Intake:

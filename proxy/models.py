@@ -7,11 +7,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.database import db
+from backend.database import Model
 from backend.models.types import Timestamp, utcnow
 
 
-class RouteChange(db.Model):
+class RouteChange(Model):
     """One edit of routes.yaml made through ``strangler routes set`` or the dashboard."""
 
     __tablename__ = "route_changes"

@@ -9,13 +9,8 @@ whole document compares with one C-speed ``==``, and ``canonical`` writes the on
 from __future__ import annotations
 
 import json
-from json.encoder import py_encode_basestring
+from json.encoder import encode_basestring as _encode_string  # the C accelerator if built
 from typing import Any
-
-try:
-    from json.encoder import c_encode_basestring as _encode_string
-except ImportError:  # pragma: no cover - CPython always has the C accelerator
-    _encode_string = py_encode_basestring
 
 
 class JsonBool:

@@ -10,7 +10,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from backend.database import db
+from backend.database import Model
 from backend.models.types import Timestamp, utcnow
 
 
@@ -21,7 +21,7 @@ class Role(enum.StrEnum):
     OPERATOR = "operator"
 
 
-class DashboardUser(UserMixin, db.Model):
+class DashboardUser(UserMixin, Model):
     """An account of the dashboard, created with ``strangler users create``."""
 
     __tablename__ = "dashboard_users"
@@ -46,7 +46,7 @@ class DashboardUser(UserMixin, db.Model):
         return self.role == Role.OPERATOR
 
 
-class DashboardSession(db.Model):
+class DashboardSession(Model):
     """An open login session; the cookie holds its token, the table only the token's hash.
 
     Deleting the row ends the session wherever its cookie is (logout, a password or role
@@ -62,7 +62,7 @@ class DashboardSession(db.Model):
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
 
-class LoginLimit(db.Model):
+class LoginLimit(Model):
     """Login attempts of one username from one client address in the current window.
 
     One row per (username, address), counted with one atomic upsert before the password is

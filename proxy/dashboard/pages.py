@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from flask import Response, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from proxy.dashboard import parity, routing
@@ -14,6 +16,7 @@ from proxy.dashboard.jsondiff import side_by_side
 from proxy.dashboard.login import operator_required
 from proxy.dashboard.verdict import RouteRow, Thresholds, overview_rows
 from proxy.patterns import PatternError
+from proxy.schema import RouteEntry
 from proxy.validation import RouteFileError
 
 WINDOWS = {"1h": timedelta(hours=1), "24h": timedelta(days=1), "7d": timedelta(days=7)}
@@ -30,13 +33,14 @@ def _thresholds() -> Thresholds:
 
 def _rows(window: timedelta) -> tuple[list[RouteRow], routing.RouteFileView]:
     view = routing.read_routes()
-    states = {route: (routing.state_of(entry, view.default), entry)
-              for route, entry in view.entries.items()}
+    states: dict[str, tuple[str, RouteEntry | None]] = {
+        route: (routing.state_of(entry, view.default), entry)
+        for route, entry in view.entries.items()}
     unlisted = routing.state_of(None, view.default)
     return overview_rows(states, parity.figures_by_route(window), _thresholds(), unlisted), view
 
 
-def route_url(route: str, endpoint: str = "dashboard.route_page", **values: str) -> str:
+def route_url(route: str, endpoint: str = "dashboard.route_page", **values: Any) -> str:
     """Return the URL of a route's page: ``/routes/GET/api/articles/:slug``."""
     method, _, path = route.partition(" ")
     return url_for(endpoint, method=method, path=path.lstrip("/"), **values)
@@ -90,7 +94,7 @@ def route_page(method: str, path: str) -> str:
     )
 
 
-def _refused(what: str, error: Exception, route: str) -> Response:
+def _refused(what: str, error: Exception, route: str) -> ResponseReturnValue:
     """Flash why a route edit was refused (each validation problem) and go back to the route."""
     problems = error.problems if isinstance(error, RouteFileError) else [str(error)]
     for problem in problems:
@@ -100,7 +104,7 @@ def _refused(what: str, error: Exception, route: str) -> Response:
 
 @bp.route("/routes/<method>/<path:path>/flip", methods=["POST"])
 @operator_required
-def flip(method: str, path: str) -> Response:
+def flip(method: str, path: str) -> ResponseReturnValue:
     """Move a route to another lifecycle state (operators only)."""
     route = f"{method.upper()} /{path}"
     reason = request.form.get("reason", "").strip() or None
@@ -119,7 +123,7 @@ def flip(method: str, path: str) -> Response:
 
 @bp.route("/routes/<method>/<path:path>/ignore", methods=["POST"])
 @operator_required
-def accept_noise(method: str, path: str) -> Response:
+def accept_noise(method: str, path: str) -> ResponseReturnValue:
     """Accept a noise candidate as an ignore rule of the route (operators only)."""
     route = f"{method.upper()} /{path}"
     field = request.form.get("path", "").strip()

@@ -117,7 +117,7 @@ def timeline(route: str, start: datetime, end: datetime, buckets: int = BUCKETS)
     with db.engine.connect() as connection:
         for i in range(buckets):
             low, high = start + i * step, start + (i + 1) * step
-            counts = dict(connection.execute(
+            counts: dict[str, int] = dict(connection.execute(
                 sa.select(table.c.outcome, sa.func.count())
                 .where(table.c.route == route, table.c.outcome.in_(judged),
                        table.c.compared_at >= low, table.c.compared_at < high)
