@@ -91,9 +91,7 @@ def production() -> dict[str, Any]:
 
 def dump(document: Mapping[str, Any]) -> str:
     """Return ``document`` as routes.yaml text."""
-    yaml = YAML(typ="safe", pure=True)
-    yaml.default_flow_style = False
-    yaml.sort_base_mapping_type_on_output = False  # keep route, serve, ... in order
+    yaml = YAML(typ="rt")  # keeps each mapping's order: route, serve, shadow, ...
     out = io.StringIO()
     yaml.dump(dict(document), out)
     return out.getvalue()

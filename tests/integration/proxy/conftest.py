@@ -48,7 +48,7 @@ def start_edge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..
         port = free_port()
         prefix = tmp_path_factory.mktemp("nginx")
         config = edge.render(f"127.0.0.1:{port}", f"127.0.0.1:{proxy.port}", prefix,
-                             workers=1, **settings)  # type: ignore[arg-type]
+                             workers=1, **settings)
         server = ServerProcess("nginx", edge.command(nginx, config), port=port,
                                ready_path="/health/live", log_dir=prefix)
         started.append(server.start())

@@ -35,7 +35,7 @@ def flipper(sqlite_database: str, tmp_path: Path) -> Iterator[Callable[[str], st
         assert change is not None
         return load_table(routes.read_text(), str(routes), shapes).version
 
-    flip.path = routes  # type: ignore[attr-defined]
+    flip.path = routes
     yield flip
     with app.app_context():
         db.engine.dispose()
