@@ -42,6 +42,7 @@ run: migrate
 test: setup
 	$(VENV)/bin/ruff check backend proxy shadow rollout dbtypes tests migrations tools/settings_doc.py
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 	$(PY) -m pytest --cov --cov-report=term $(PYTEST_ARGS)
 
 monitoring: setup

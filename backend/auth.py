@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import ParamSpec, TypeVar
 
 from flask import g, request
 
@@ -14,7 +14,8 @@ from backend.errors import Unauthorized
 from backend.models import User
 from backend.node_unicode import to_lower_case
 
-View = TypeVar("View", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def authenticate() -> None:
@@ -47,25 +48,25 @@ def token_from(header: str) -> str:
     return parts[1]
 
 
-def login_required(view: View) -> View:
+def login_required(view: Callable[P, R]) -> Callable[P, R]:
     """Refuse the request with 401 unless it carries a valid token."""
 
     @functools.wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
         authenticate()
         if g.user is None:
             raise Unauthorized("token", "is missing")
         return view(*args, **kwargs)
 
-    return wrapped  # type: ignore[return-value]
+    return wrapped
 
 
-def login_optional(view: View) -> View:
+def login_optional(view: Callable[P, R]) -> Callable[P, R]:
     """Serve anonymous requests too; a bad token is still refused with 401."""
 
     @functools.wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
         authenticate()
         return view(*args, **kwargs)
 
-    return wrapped  # type: ignore[return-value]
+    return wrapped

@@ -11,7 +11,7 @@ reading (413 past 100 kB inflated, 400 when unreadable), decoding and strict JSO
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, TypeGuard
 
 from flask import Flask, g, request
 
@@ -74,7 +74,7 @@ def _well_formed(value: Any) -> Any:
     return value
 
 
-def _is_number(value: str | None) -> bool:
+def _is_number(value: str | None) -> TypeGuard[str]:
     if value is None:
         return False
     try:

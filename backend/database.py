@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
@@ -18,6 +19,12 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+# Models subclass this. It is db.Model, which Flask-SQLAlchemy builds at run time on Base (the
+# metadata and mapping); a type checker cannot see that class, so it is shown Base instead.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 
 
 def database_url(url: str | None = None) -> str:

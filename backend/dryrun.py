@@ -10,6 +10,8 @@ An invalid marker is refused with 400 ``{"errors":{"dry-run":["is invalid"]}}``.
 
 from __future__ import annotations
 
+import sqlite3
+
 from flask import Flask, current_app, g, request
 from itsdangerous import BadSignature, TimestampSigner
 from sqlalchemy import Connection
@@ -50,7 +52,9 @@ def begin() -> None:
     if connection.dialect.name == "sqlite":
         _begin_sqlite(connection)
     db.session.remove()
-    db.session.registry.set(Session(bind=connection, join_transaction_mode="create_savepoint"))
+    # A plain Session on purpose: Flask-SQLAlchemy's would ignore bind= and use its engine.
+    dry_session = Session(bind=connection, join_transaction_mode="create_savepoint")
+    db.session.registry.set(dry_session)  # type: ignore[arg-type]
     g.dry_run = (connection, transaction, signals.suppress())
 
 
@@ -63,7 +67,8 @@ def end(_error: BaseException | None = None) -> None:
     db.session.remove()
     transaction.rollback()
     if connection.dialect.name == "sqlite":
-        connection.connection.driver_connection.isolation_level = ""
+        # "" is sqlite3's own default (typeshed lists only the named modes and None)
+        _sqlite3(connection).isolation_level = ""  # type: ignore[assignment]
     connection.close()
     signals.restore(token)
 
@@ -75,8 +80,15 @@ def _begin_sqlite(connection: Connection) -> None:
     so a SAVEPOINT would start, and its RELEASE commit, the outermost transaction. With the
     driver's own transaction handling off, an explicit BEGIN makes the savepoints nest.
     """
-    connection.connection.driver_connection.isolation_level = None
+    _sqlite3(connection).isolation_level = None
     connection.exec_driver_sql("BEGIN")
+
+
+def _sqlite3(connection: Connection) -> sqlite3.Connection:
+    """Return the sqlite3 connection under ``connection`` (a SQLite one)."""
+    driver = connection.connection.driver_connection
+    assert isinstance(driver, sqlite3.Connection)
+    return driver
 
 
 def init_app(app: Flask) -> None:

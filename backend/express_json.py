@@ -21,6 +21,7 @@ class ExpressJSONProvider(DefaultJSONProvider):
     sort_keys = False
     ensure_ascii = False
     compact = True
+    _app: Flask  # registered on Flask apps only (Flask's own annotation is the sansio App)
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
         kwargs.setdefault("separators", (",", ":"))
@@ -35,9 +36,8 @@ def json_response(payload: Any, status: int = 200) -> Response:
     """Return ``payload`` as an Express-style JSON response."""
     from flask import current_app
 
-    response = current_app.json.response(payload)
-    response.status_code = status
-    return response
+    return current_app.response_class(current_app.json.dumps(payload), status=status,
+                                      content_type=CONTENT_TYPE)
 
 
 DEEP_LIMIT = 250_000  # a 100 kB body nests at most 100 000 levels
@@ -57,7 +57,8 @@ def loads_strict(text: str) -> Any:
         return json.loads(text, parse_constant=_reject)
     except RecursionError:
         decoder = json.JSONDecoder(parse_constant=_reject)
-        decoder.scan_once = json.scanner.py_make_scanner(decoder)
+        # typeshed knows neither the attribute nor the pure-Python scanner (CPython has both)
+        decoder.scan_once = json.scanner.py_make_scanner(decoder)  # type: ignore[attr-defined]
         with deep_recursion():
             return decoder.decode(text)
 

@@ -52,7 +52,7 @@ def parameters(header: str) -> dict[str, str]:
         index = _skip_space(header, index + 1)
         if index < len(header) and header[index] == '"':
             index += 1
-            value = []
+            value: list[str] = []
             while index < len(header):
                 char = header[index]
                 index += 1
@@ -73,7 +73,9 @@ def parameters(header: str) -> dict[str, str]:
 
 def is_json(header: str | None) -> bool:
     """Tell whether type-is matches the Content-Type value to ``application/json``."""
-    return bool(header) and media_type(header) == "application/json"
+    if not header:
+        return False
+    return media_type(header) == "application/json"
 
 
 def charset(header: str | None) -> str | None:

@@ -6,7 +6,7 @@ Senders call :func:`publish`, never ``signal.send`` directly, so that :func:`sup
 
 from __future__ import annotations
 
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from typing import Any
 
 from blinker import Namespace, Signal
@@ -28,11 +28,11 @@ def publish(signal: Signal, sender: Any, **data: Any) -> None:
     signal.send(sender, **data)
 
 
-def suppress() -> object:
+def suppress() -> Token[bool]:
     """Suppress signals until :func:`restore` is called with the returned token."""
     return _suppressed.set(True)
 
 
-def restore(token: object) -> None:
+def restore(token: Token[bool]) -> None:
     """Undo :func:`suppress`."""
-    _suppressed.reset(token)  # type: ignore[arg-type]
+    _suppressed.reset(token)

@@ -3,7 +3,11 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from werkzeug.wrappers import Response
+
+AnyResponse = TypeVar("AnyResponse", bound=Response)  # Flask's or Werkzeug's: given back as is
 
 # Node's http.STATUS_CODES (Node 20), checked against the running Node by the unit tests.
 REASON_PHRASES = {
@@ -31,7 +35,7 @@ REASON_PHRASES = {
 }
 
 
-def with_node_reason(response: Response) -> Response:
+def with_node_reason(response: AnyResponse) -> AnyResponse:
     """Give ``response`` the reason phrase Node writes for its status (``unknown`` if none)."""
     code = response.status_code
     response.status = f"{code} {REASON_PHRASES.get(code, 'unknown')}"

@@ -17,7 +17,7 @@ import hmac
 import re
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 import jwt
 from flask import current_app
@@ -104,5 +104,5 @@ def _json(text: str) -> Any:
         return _NOT_JSON
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)

@@ -142,7 +142,8 @@ class ProxyMiddleware:
             f"{response.status} {reason}", downstream_headers(response.headers, ex.rid)
         )
         ex.status = response.status
-        chunks, finish = response.chunks, ex.finish_stream
+        chunks: Iterable[bytes] = response.chunks
+        finish: Callable[[BaseException | None], None] = ex.finish_stream
         if shadow is not None:
             chunks, finish = shadow.observe(response.status, response.headers, chunks, finish,
                                             started)
@@ -175,7 +176,7 @@ class ProxyMiddleware:
         status, headers = head
         ex.status = int(status.split(" ", 1)[0])
         ex.start_response(status, downstream_headers(headers, ex.rid))
-        finish = ex.finish_stream
+        finish: Callable[[BaseException | None], None] = ex.finish_stream
         if shadow is not None:
             chunks, finish = shadow.observe(ex.status, headers, chunks, finish, started)
         return ObservedBody(chunks, close, finish)

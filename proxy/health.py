@@ -20,6 +20,7 @@ import os
 from flask import Blueprint, Response, current_app, jsonify
 
 from proxy import metrics
+from proxy.probes import Result
 from proxy.runtime import ProxyRuntime
 
 bp = Blueprint("health", __name__)
@@ -52,8 +53,11 @@ def ready() -> tuple[Response, int]:
     """Report whether this instance can serve traffic (readiness), with every check."""
     runtime: ProxyRuntime = current_app.extensions["strangler"]
     runtime.ensure_started()
-    probed = runtime.probes.current(current_app._get_current_object())  # type: ignore[attr-defined]
-    checks = {
+    # The app itself, not the context-bound proxy: the probes run in a thread of their own.
+    # mypy sees current_app as a Flask, without the proxy's method.
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    probed = runtime.probes.current(app)
+    checks: dict[str, Result] = {
         "process": {"ok": True, "pid": os.getpid()},
         "routes": _routes(runtime),
         **probed,

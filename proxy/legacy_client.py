@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 import urllib3
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
@@ -18,10 +19,14 @@ from urllib3.exceptions import (
     ConnectTimeoutError,
     EmptyPoolError,
     HTTPError,
+    LocationValueError,
     NewConnectionError,
     ReadTimeoutError,
 )
 from urllib3.util import SKIP_HEADER, parse_url
+
+if TYPE_CHECKING:
+    from urllib3._base_connection import BaseHTTPConnection
 
 from proxy.body import ShortBody
 from proxy.schema import Timeouts
@@ -41,7 +46,7 @@ class _GuardedPool(HTTPConnectionPool):
 
     idle_seconds = IDLE_SECONDS
 
-    def _put_conn(self, conn):  # type: ignore[no-untyped-def]
+    def _put_conn(self, conn: BaseHTTPConnection | None) -> None:
         if conn is not None:
             if getattr(conn, _SPENT, False):
                 conn.close()  # a closed connection reconnects when it is next taken
@@ -49,7 +54,7 @@ class _GuardedPool(HTTPConnectionPool):
             setattr(conn, _IDLE_SINCE, time.monotonic())
         super()._put_conn(conn)
 
-    def _get_conn(self, timeout=None):  # type: ignore[no-untyped-def]
+    def _get_conn(self, timeout: float | None = None) -> BaseHTTPConnection:
         conn = super()._get_conn(timeout)
         idle_since = getattr(conn, _IDLE_SINCE, None)
         if idle_since is not None and time.monotonic() - idle_since > self.idle_seconds:
@@ -115,7 +120,9 @@ class Urllib3LegacyClient:
                 method, target, body=sent, headers=headers, retries=False, redirect=False,
                 assert_same_host=False, preload_content=False, decode_content=False,
                 timeout=urllib3.Timeout(connect=timeouts.connect, read=timeouts.read),
-                pool_timeout=timeouts.pool, release_conn=False,
+                # urllib3 annotates int but passes it on to queue.get, which takes seconds
+                pool_timeout=timeouts.pool,  # type: ignore[arg-type]
+                release_conn=False,
                 chunked=body is not None and "content-length" not in headers,
             )
         except NewConnectionError as error:  # a subclass of ConnectTimeoutError: first
@@ -130,19 +137,22 @@ class Urllib3LegacyClient:
             # urllib3 reads a response that came before the body was all sent (a broken
             # pipe): that response is answered, but the connection carries no other request.
             setattr(response.connection, _SPENT, True)
+        assert isinstance(response, urllib3.HTTPResponse)  # what urlopen builds
         return _Urllib3Response(response)
 
 
 def _new_pool(base_url: str, maxsize: int, idle_seconds: float) -> HTTPConnectionPool:
     url = parse_url(base_url)
     pool_class = _GuardedHTTPSPool if url.scheme == "https" else _GuardedPool
+    if not url.host:
+        raise LocationValueError("No host specified.")  # what the pool itself would raise
     pool = pool_class(url.host, url.port, maxsize=maxsize, block=True, retries=False)
     pool.idle_seconds = idle_seconds
     return pool
 
 
 class _Urllib3Response(UpstreamResponse):
-    def __init__(self, response: urllib3.BaseHTTPResponse) -> None:
+    def __init__(self, response: urllib3.HTTPResponse) -> None:
         self._response = response
         super().__init__(
             response.status, response.reason or "", list(response.headers.items()),

@@ -54,8 +54,10 @@ class HttpxLegacyClient:
 
 
 def _chunks(response: httpx.Response) -> Iterator[bytes]:
+    stream = response.stream  # raw bytes, still encoded; a sync client's is a SyncByteStream
+    assert isinstance(stream, httpx.SyncByteStream)
     try:
-        yield from response.stream  # type: ignore[misc]  (raw bytes, still encoded)
+        yield from stream
     except httpx.TimeoutException as error:
         raise UpstreamError("timeout", str(error)) from None
     except httpx.TransportError as error:

@@ -52,12 +52,12 @@ class RouteTable:
         # Each shadowed route's settings, resolved once (validation refused bad rules already).
         self.experiments = {r.template: Experiment.from_settings(self.config.shadow, r.entry)
                             for r in self.routes if r.entry.shadow_side is not None}
-        self._exact: dict[tuple[str, tuple[str, ...]], Route] = {}
+        self._exact: dict[tuple[str, tuple[str | None, ...]], Route] = {}
         self._by_shape: dict[tuple[str, int], list[Route]] = {}
         for route in self.routes:
             p = route.pattern
             if None not in p.segments:
-                self._exact[(p.method, p.segments)] = route  # type: ignore[index]
+                self._exact[(p.method, p.segments)] = route
             self._by_shape.setdefault((p.method, len(p.segments)), []).append(route)
         for candidates in self._by_shape.values():
             candidates.sort(key=lambda r: r.pattern.specificity())

@@ -62,6 +62,13 @@ def _line(document: Any, loc: Iterable[Any]) -> tuple[int, str]:
     return line, ".".join(keys) or "(top level)"
 
 
+def _line_number(problem: str) -> int:
+    """Return the line of a ``file:line: key: message`` problem."""
+    match = _LINE.search(problem)
+    assert match is not None, problem
+    return int(match.group(1))
+
+
 def parse_document(text: str, filename: str) -> Any:
     """Parse YAML text keeping line information (and comments, for round-trip edits)."""
     try:
@@ -83,7 +90,7 @@ def validate_document(document: Any, filename: str, shapes: set[Shape] | None) -
         problems = _schema_problems(document, filename, error) + problems
     else:
         problems += _rule_problems(document, filename, config)
-    problems.sort(key=lambda problem: int(_LINE.search(problem).group(1)))  # type: ignore[union-attr]
+    problems.sort(key=_line_number)
     if problems:
         raise RouteFileError(problems)
     return config

@@ -57,7 +57,8 @@ class ParityWriter:
         deadline = time.monotonic() + timeout
         done = getattr(self._queue, "all_tasks_done", None)
         if done is None:  # gevent's monkey-patched Queue: join takes the timeout itself
-            return bool(self._queue.join(timeout=timeout))  # type: ignore[call-arg]
+            # and tells whether it finished; the stdlib's annotations cannot say that
+            return bool(self._queue.join(timeout=timeout))  # type: ignore[call-arg, func-returns-value]
         with done:
             while self._queue.unfinished_tasks:
                 remaining = deadline - time.monotonic()

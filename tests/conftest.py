@@ -8,9 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.databases import DatabaseFactory
-from tests.support.processes import ServerProcess, legacy_process
-
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+from tests.support.processes import ARTIFACTS, ServerProcess, legacy_process
 
 
 @pytest.fixture(scope="session")

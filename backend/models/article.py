@@ -7,11 +7,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.database import db
+from backend.database import Model
 from dbtypes import Timestamp, utcnow
 
 
-class Article(db.Model):
+class Article(Model):
     __tablename__ = "articles"
     __table_args__ = (
         # Every list is "newest first": created_at DESC, id DESC.
@@ -29,14 +29,14 @@ class Article(db.Model):
     updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
 
-class Tag(db.Model):
+class Tag(Model):
     __tablename__ = "tags"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(64), unique=True)
 
 
-class ArticleTag(db.Model):
+class ArticleTag(Model):
     """A tag on an article; ``position`` keeps the tagList order the author gave."""
 
     __tablename__ = "article_tags"
@@ -51,7 +51,7 @@ class ArticleTag(db.Model):
     position: Mapped[int] = mapped_column()
 
 
-class Favorite(db.Model):
+class Favorite(Model):
     __tablename__ = "favorites"
     __table_args__ = (sa.Index("ix_favorites_article_id", "article_id"),)
 

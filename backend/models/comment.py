@@ -7,11 +7,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.database import db
+from backend.database import Model
 from dbtypes import Timestamp, utcnow
 
 
-class Comment(db.Model):
+class Comment(Model):
     __tablename__ = "comments"
     __table_args__ = (sa.Index("ix_comments_article_id_created_at", "article_id", "created_at"),)
 

@@ -7,11 +7,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.database import db
+from backend.database import Model
 from dbtypes import Timestamp, utcnow
 
 
-class User(db.Model):
+class User(Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -25,7 +25,7 @@ class User(db.Model):
     updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
 
-class Follow(db.Model):
+class Follow(Model):
     """``follower`` follows ``followed``; a user never follows themselves."""
 
     __tablename__ = "follows"

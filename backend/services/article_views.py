@@ -97,7 +97,7 @@ def _annotated_select(with_viewer: bool) -> sa.Select[Any]:
     favorited: sa.ColumnElement[bool] = sa.false()
     following: sa.ColumnElement[bool] = sa.false()
     if with_viewer:
-        viewer_id = sa.bindparam("viewer_id")
+        viewer_id: sa.BindParameter[int] = sa.bindparam("viewer_id")
         favorited = sa.exists().where(
             Favorite.article_id == Article.id, Favorite.user_id == viewer_id
         )
@@ -133,7 +133,7 @@ def viewer_params(viewer: User | None, **params: Any) -> dict[str, Any]:
     return {"viewer_id": viewer.id, **params} if viewer is not None else params
 
 
-def views(rows: Sequence[sa.Row[Any]]) -> list[ArticleView]:
+def views(rows: Sequence[Sequence[Any]]) -> list[ArticleView]:
     """Build views from ``annotated`` rows, loading every tag list in one more query."""
     ids = [row[0].id for row in rows]
     if not ids:
@@ -170,7 +170,7 @@ def view(viewer: User | None, article: Article) -> ArticleView:
 
 def find_view(viewer: User | None, slug: str) -> ArticleView:
     """Return the article ``slug`` as ``viewer`` sees it, or raise 404 ``article not found``."""
-    rows = []
+    rows: Sequence[Sequence[Any]] = []
     if "\x00" not in slug:
         rows = db.session.execute(
             _BY_SLUG[viewer is not None], viewer_params(viewer, slug=slug)

@@ -38,7 +38,9 @@ def init_dashboard(app: Flask) -> None:
     csrf.init_app(app)
     prefix = app.config["DASHBOARD_PREFIX"]
     app.register_blueprint(bp, url_prefix=prefix)
-    app.wsgi_app = reserve_prefix(app.wsgi_app, partial(Flask.wsgi_app, app), prefix)  # type: ignore[method-assign]
+    # Flask's middleware idiom; mypy refuses assigning anything to a method
+    app.wsgi_app = reserve_prefix(  # type: ignore[method-assign, assignment]
+        app.wsgi_app, partial(Flask.wsgi_app, app), prefix)
 
 
 def reserve_prefix(outer: WSGIApp, flask_app: WSGIApp, prefix: str) -> WSGIApp:

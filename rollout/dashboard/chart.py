@@ -27,7 +27,8 @@ def parity_chart(points: list[Point]) -> Chart | None:
     shown = [p for p in points if p.parity is not None]
     if not shown:
         return None
-    floor = min(90.0, 10 * math.floor(min(p.parity for p in shown) / 10))  # type: ignore[type-var]
+    parities = [p.parity for p in points if p.parity is not None]
+    floor = min(90.0, 10 * math.floor(min(parities) / 10))
     span_x = WIDTH - LEFT - 10
     span_y = HEIGHT - BOTTOM - TOP
 
@@ -36,9 +37,9 @@ def parity_chart(points: list[Point]) -> Chart | None:
 
     step = span_x / max(len(shown) - 1, 1)
     dots = [
-        (round(LEFT + i * step, 1), y(p.parity),  # type: ignore[arg-type]
-         f"{p.start:%Y-%m-%d %H:%M}: {p.parity:.2f}% of {p.compared}")
-        for i, p in enumerate(shown)
+        (round(LEFT + i * step, 1), y(parity),
+         f"{p.start:%Y-%m-%d %H:%M}: {parity:.2f}% of {p.compared}")
+        for i, (p, parity) in enumerate(zip(shown, parities, strict=True))
     ]
     ticks = [(y(v), f"{v:g}%") for v in (floor, (floor + 100) / 2, 100.0)]
     labels = [(dots[0][0], f"{shown[0].start:%m-%d %H:%M}")]

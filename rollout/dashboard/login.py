@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import ParamSpec, TypeVar
 
 from flask import (
-    Response,
     abort,
     current_app,
     jsonify,
@@ -21,6 +20,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_login import LoginManager, current_user, login_user, logout_user
 
 from backend.database import db
@@ -31,7 +31,8 @@ from rollout.dashboard.accounts import authenticate
 from rollout.dashboard.models import DashboardUser
 
 login_manager = LoginManager()
-View = TypeVar("View", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @login_manager.user_loader
@@ -52,22 +53,22 @@ def wants_json() -> bool:
 
 
 @login_manager.unauthorized_handler
-def unauthorized() -> Response | tuple[Response, int]:
+def unauthorized() -> ResponseReturnValue:
     if wants_json():
         return jsonify(error="authentication required"), 401
     return redirect(url_for("dashboard.login", next=request.full_path.rstrip("?")))
 
 
-def operator_required(view: View) -> View:
+def operator_required(view: Callable[P, R]) -> Callable[P, R]:
     """Refuse (403) a view to accounts that are not operators."""
 
     @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
         if not current_user.is_operator:
             abort(403)
         return view(*args, **kwargs)
 
-    return wrapped  # type: ignore[return-value]
+    return wrapped
 
 
 def _safe_next(target: str | None) -> str:
@@ -83,7 +84,7 @@ def _safe_next(target: str | None) -> str:
     return url_for("dashboard.overview")
 
 
-def login() -> Response | str | tuple[str, int]:
+def login() -> ResponseReturnValue:
     """Show the login form; on POST check the credentials within the attempt limit."""
     if request.method == "GET":
         return render_template("dashboard/login.html", next=request.args.get("next", ""))
@@ -106,7 +107,7 @@ def login() -> Response | str | tuple[str, int]:
     return redirect(_safe_next(form["next"]))
 
 
-def logout() -> Response:
+def logout() -> ResponseReturnValue:
     """End the session on the server, forget the cookie, go back to the login form."""
     dashboard_session.close()
     logout_user()

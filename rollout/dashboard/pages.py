@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from flask import Response, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from proxy.lifecycle import STATES
 from proxy.patterns import PatternError
+from proxy.schema import RouteEntry
 from proxy.validation import RouteFileError
 from rollout import route_file
 from rollout.dashboard import edits, parity
@@ -37,7 +40,7 @@ def _rows(window: timedelta) -> tuple[list[RouteRow], route_file.RouteFileView]:
     return overview_rows(states, parity.figures_by_route(window), _thresholds(), unlisted), view
 
 
-def route_url(route: str, endpoint: str = "dashboard.route_page", **values: str) -> str:
+def route_url(route: str, endpoint: str = "dashboard.route_page", **values: Any) -> str:
     """Return the URL of a route's page: ``/routes/GET/api/articles/:slug``."""
     method, _, path = route.partition(" ")
     return url_for(endpoint, method=method, path=path.lstrip("/"), **values)
@@ -91,7 +94,7 @@ def route_page(method: str, path: str) -> str:
     )
 
 
-def _refused(what: str, error: Exception, route: str) -> Response:
+def _refused(what: str, error: Exception, route: str) -> ResponseReturnValue:
     """Flash why a route edit was refused (each validation problem) and go back to the route."""
     problems = error.problems if isinstance(error, RouteFileError) else [str(error)]
     for problem in problems:
@@ -101,7 +104,7 @@ def _refused(what: str, error: Exception, route: str) -> Response:
 
 @bp.route("/routes/<method>/<path:path>/flip", methods=["POST"])
 @operator_required
-def flip(method: str, path: str) -> Response:
+def flip(method: str, path: str) -> ResponseReturnValue:
     """Move a route to another lifecycle state (operators only)."""
     route = f"{method.upper()} /{path}"
     reason = request.form.get("reason", "").strip() or None
@@ -120,7 +123,7 @@ def flip(method: str, path: str) -> Response:
 
 @bp.route("/routes/<method>/<path:path>/ignore", methods=["POST"])
 @operator_required
-def accept_noise(method: str, path: str) -> Response:
+def accept_noise(method: str, path: str) -> ResponseReturnValue:
     """Accept a noise candidate as an ignore rule of the route (operators only)."""
     route = f"{method.upper()} /{path}"
     field = request.form.get("path", "").strip()

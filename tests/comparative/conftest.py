@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -11,16 +10,7 @@ import pytest
 from tests.comparative.scenario import Scenario
 from tests.support.databases import DatabaseFactory
 from tests.support.processes import ServerProcess, backend_process
-
-
-@dataclass
-class Sides:
-    kind: str
-    legacy: ServerProcess
-    backend: ServerProcess
-    log: Path
-    legacy_database: str
-    backend_database: str
+from tests.support.sides import Sides
 
 
 @pytest.fixture(scope="session", params=["postgresql", "sqlite"])

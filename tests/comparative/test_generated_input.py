@@ -17,10 +17,10 @@ import pytest
 import sqlalchemy as sa
 
 from backend.database import database_url
-from tests.comparative.conftest import Sides
 from tests.comparative.scenario import Scenario, Step
 from tests.support import jwt_variants
 from tests.support.processes import TEST_JWT_SECRET
+from tests.support.sides import Sides
 
 JSON = {"Content-Type": "application/json"}
 # Code points Node 20 (Unicode 17) lower-cases, or slugifies, unlike Python 3.13 (15.1).

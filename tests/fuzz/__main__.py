@@ -11,9 +11,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tests.conftest import ARTIFACTS
 from tests.fuzz.run import fuzz
 from tests.support.databases import DatabaseFactory
+from tests.support.processes import ARTIFACTS
 
 
 def main() -> int:

@@ -20,11 +20,10 @@ from pathlib import Path
 import httpx
 
 from backend.database import REPO_ROOT
-from tests.integration.proxy.process import proxy_process
 from tests.performance.proxy import machine, tools, wrk
 from tests.performance.proxy.nginx import nginx_process
 from tests.support.databases import migrate
-from tests.support.processes import ServerProcess, legacy_process
+from tests.support.processes import ServerProcess, legacy_process, proxy_process
 
 PATHS = ("/api/tags", "/api/articles")
 VARIANTS = (("urllib3", "gthread"), ("httpx", "gthread"), ("urllib3", "gevent"),

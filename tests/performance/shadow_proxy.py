@@ -13,7 +13,6 @@ at a time, with and without ``writes: dry-run``.
 from __future__ import annotations
 
 import os
-import re
 import statistics
 import tempfile
 import time
@@ -21,12 +20,11 @@ from pathlib import Path
 
 import httpx
 
-from backend.database import REPO_ROOT
-from tests.integration.proxy.process import proxy_process
 from tests.performance.bench_proxy import seed
 from tests.performance.proxy import machine, tools, wrk
+from tests.support import routes
 from tests.support.databases import DatabaseFactory
-from tests.support.processes import ServerProcess, legacy_process
+from tests.support.processes import ServerProcess, legacy_process, proxy_process
 
 SECONDS = int(os.environ.get("BENCH_SECONDS", "3"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "2"))
@@ -37,17 +35,13 @@ PACED = int(os.environ.get("BENCH_PACED", "150"))
 PATH = "/api/articles"
 
 
-def routes(sample: float | None, dry_run: bool = False) -> str:
-    """Return routes.yaml with the article routes shadowed at ``sample`` (None: unshadowed)."""
-    text = (REPO_ROOT / "routes.yaml").read_text()
+def routes_text(sample: float | None, dry_run: bool = False) -> str:
+    """Return a routes.yaml with the article routes shadowed at ``sample`` (None: unshadowed)."""
     if sample is None:
-        return text
-    text = re.sub(r"^  sample: [\d.]+", f"  sample: {sample}", text, flags=re.MULTILINE)
-    for route in ("GET /api/articles", "POST /api/articles/:slug/comments"):
-        writes = "\n    writes: dry-run" if dry_run else ""
-        text = text.replace(f"  - route: {route}\n    serve: legacy",
-                            f"  - route: {route}\n    serve: legacy\n    shadow: flask{writes}")
-    return text
+        return routes.dump(routes.production())
+    compared = {"shadow": "flask", **({"writes": "dry-run"} if dry_run else {})}
+    return routes.routes_yaml(shadow={"sample": sample}, routes={
+        "GET /api/articles": compared, "POST /api/articles/:slug/comments": compared})
 
 
 def paced(url: str) -> tuple[float, float]:
@@ -96,7 +90,7 @@ def run() -> str:
         seed(legacy.url)
         for name, sample in targets.items():
             routes_file = work / f"routes-{len(urls)}.yaml"
-            routes_file.write_text(routes(sample, dry_run="dry-run" in name))
+            routes_file.write_text(routes_text(sample, dry_run="dry-run" in name))
             metrics = work / f"metrics-{len(urls)}"
             metrics.mkdir()
             proxy = proxy_process(routes_file, database, work, metrics, LEGACY_URL=legacy.url,

@@ -1,4 +1,8 @@
-"""Real server processes on loopback: the Node legacy service and gunicorn-served apps."""
+"""Real server processes on loopback: the Node legacy service, the backend and the proxy.
+
+The proxy has one launcher, :func:`proxy_process`: gunicorn with deploy/gunicorn.conf.py, as
+``make proxy`` and the proxy image run it; tests change only its environment.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from pathlib import Path
 import httpx
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO_ROOT / "tests" / "artifacts"  # kept after a run: logs, reports, screenshots
 TEST_JWT_SECRET = "test-secret-shared-by-legacy-and-flask"
 
 
@@ -107,27 +112,66 @@ def legacy_process(database_url: str, log_dir: Path, **env: str) -> ServerProces
     )
 
 
-def gunicorn_process(
-    name: str, app: str, database_url: str, log_dir: Path, *, ready_path: str,
-    config: Path | None = None, **env: str
-) -> ServerProcess:
-    """Return (not started) ``app`` (a gunicorn app spec) under gunicorn on a free port."""
-    port = free_port()
-    settings = ["-c", str(config)] if config else []
-    return ServerProcess(
-        name,
-        [sys.executable, "-m", "gunicorn", *settings, "--bind", f"127.0.0.1:{port}", app],
-        port=port,
-        env={"DATABASE_URL": database_url, "JWT_SECRET": TEST_JWT_SECRET, **env},
-        ready_path=ready_path,
-        log_dir=log_dir,
-    )
-
-
 BACKEND_GUNICORN_CONFIG = REPO_ROOT / "deploy" / "backend.gunicorn.conf.py"
 
 
 def backend_process(database_url: str, log_dir: Path, **env: str) -> ServerProcess:
     """Return (not started) the Flask backend alone, as deployed (its gunicorn settings)."""
-    return gunicorn_process("backend", "backend.wsgi:app", database_url, log_dir,
-                            ready_path="/api/tags", config=BACKEND_GUNICORN_CONFIG, **env)
+    port = free_port()
+    return ServerProcess(
+        "backend",
+        [sys.executable, "-m", "gunicorn", "-c", str(BACKEND_GUNICORN_CONFIG),
+         "--bind", f"127.0.0.1:{port}", "backend.wsgi:app"],
+        port=port,
+        env={"DATABASE_URL": database_url, "JWT_SECRET": TEST_JWT_SECRET, **env},
+        ready_path="/api/tags",
+        log_dir=log_dir,
+    )
+
+
+PROXY_GUNICORN_CONFIG = REPO_ROOT / "deploy" / "gunicorn.conf.py"
+
+
+def proxy_process(
+    routes_file: Path, database_url: str, log_dir: Path, metrics_dir: Path, *,
+    app: str = "proxy.wsgi:app", name: str = "proxy", **env: str
+) -> ServerProcess:
+    """Return (not started) the proxy exactly as ``make proxy`` runs it, on a free port.
+
+    ``gunicorn -c deploy/gunicorn.conf.py proxy.wsgi:app``; ``env`` overrides its settings
+    (WEB_CONCURRENCY, GUNICORN_THREADS, GUNICORN_WORKER_CLASS, LEGACY_URL, ...). ``app`` names
+    another WSGI app built on the proxy (tests/integration/shadow_proxy/altered.py).
+    """
+    port = free_port()
+    return ServerProcess(
+        name,
+        [sys.executable, "-m", "gunicorn", "-c", str(PROXY_GUNICORN_CONFIG), app],
+        port=port,
+        env={
+            "PORT": str(port),
+            "ROUTES_FILE": str(routes_file),
+            "DATABASE_URL": database_url,
+            "JWT_SECRET": TEST_JWT_SECRET,
+            "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+            "WEB_CONCURRENCY": "2",
+            "GUNICORN_THREADS": "8",
+            **env,
+        },
+        ready_path="/health",
+        log_dir=log_dir,
+    )
+
+
+def worker_pids(server: ServerProcess) -> list[int]:
+    """Return the pids of the gunicorn workers under ``server``'s master process."""
+    assert server.proc is not None
+    children = Path(f"/proc/{server.proc.pid}/task/{server.proc.pid}/children").read_text()
+    return [int(pid) for pid in children.split()]
+
+
+def rss_kib(pid: int) -> int:
+    """Return a process's resident memory in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError(f"no VmRSS for {pid}")

@@ -3,17 +3,15 @@ mixed table (operations alternately on each side), on PostgreSQL and SQLite."""
 
 from __future__ import annotations
 
-import itertools
-import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.integration.proxy.process import proxy_process
+from tests.support import routes
 from tests.support.conformance import assert_postman_passes
 from tests.support.databases import DatabaseFactory
-from tests.support.processes import REPO_ROOT, ServerProcess, free_port
+from tests.support.processes import ServerProcess, free_port, proxy_process
 
 pytestmark = [pytest.mark.postgres]
 
@@ -38,19 +36,16 @@ def start_proxy(
         server.stop()
 
 
-def routes(serve: Callable[[int], str], default: str) -> str:
-    """Return routes.yaml with the n-th route served by ``serve(n)``."""
-    counter = itertools.count()
-    text = (REPO_ROOT / "routes.yaml").read_text()
-    text = re.sub(r"^default: \w+", f"default: {default}", text, flags=re.MULTILINE)
-    return re.sub(r"serve: \w+", lambda _: f"serve: {serve(next(counter))}", text)
+def table(serve: Callable[[int], str], default: str) -> str:
+    """Return a routes.yaml with the n-th operation served by ``serve(n)``."""
+    return routes.routes_yaml(lambda n, _route: serve(n), default=default)
 
 
 def test_every_route_on_flask_with_no_legacy_running(
     database_kind: str, databases: DatabaseFactory, start_proxy: Callable[..., ServerProcess]
 ) -> None:
     nowhere = f"http://127.0.0.1:{free_port()}"  # nothing listens: legacy is not running
-    proxy = start_proxy(routes(lambda _: "flask", "flask"), databases.create(database_kind),
+    proxy = start_proxy(table(lambda _: "flask", "flask"), databases.create(database_kind),
                         LEGACY_URL=nowhere)
     assert_postman_passes(proxy.url + "/api")
     assert "Traceback" not in proxy.log_path.read_text()
@@ -66,7 +61,7 @@ def test_a_mixed_table_alternating_sides(
     database = databases.create(database_kind)
     legacy = start_legacy(database)
     for first, second in (("flask", "legacy"), ("legacy", "flask")):
-        table = routes(lambda n, a=first, b=second: (a, b)[n % 2], "legacy")
-        proxy = start_proxy(table, database, LEGACY_URL=legacy.url)
+        table_text = table(lambda n, a=first, b=second: (a, b)[n % 2], "legacy")
+        proxy = start_proxy(table_text, database, LEGACY_URL=legacy.url)
         assert_postman_passes(proxy.url + "/api")
         proxy.stop()

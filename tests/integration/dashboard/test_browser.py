@@ -13,9 +13,9 @@ import pytest
 
 from rollout.dashboard.readiness import ATTENTION
 from shadow.store import ParityStore, engine_from_url
-from tests.integration.dashboard.conftest import PASSWORD, ROUTES
 from tests.integration.dashboard.traffic import shadow_traffic
-from tests.unit.dashboard.seeding import seed
+from tests.support.browser import PASSWORD, ROUTES
+from tests.support.seeding import seed
 
 pytestmark = [pytest.mark.postgres, pytest.mark.legacy]
 SEEDED = "GET /api/user"  # a route with a seeded mismatch at body.tags[1]

@@ -25,7 +25,7 @@ from proxy.lifecycle import state_name
 from proxy.validation import load_table
 from shadow import engine_from_url, schema
 from shadow import metrics as shadow_metrics
-from tests.integration.monitoring.conftest import OUTCOMES, Stack, rewrite
+from tests.support.monitored_stack import OUTCOMES, Stack, rewrite
 from tests.support.monitoring import DASHBOARD, alert_rules
 
 pytestmark = [pytest.mark.postgres, pytest.mark.legacy]

@@ -8,11 +8,10 @@ from pathlib import Path
 import pytest
 
 from proxy import edge
-from tests.integration.proxy.process import proxy_process
-from tests.integration.proxy.upstream import Upstream
 from tests.performance.proxy.tools import require
 from tests.support.databases import DatabaseFactory
-from tests.support.processes import ServerProcess, free_port
+from tests.support.processes import ServerProcess, free_port, proxy_process
+from tests.support.upstream import Upstream
 
 StartProxy = Callable[..., ServerProcess]
 
@@ -49,7 +48,7 @@ def start_edge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..
         port = free_port()
         prefix = tmp_path_factory.mktemp("nginx")
         config = edge.render(f"127.0.0.1:{port}", f"127.0.0.1:{proxy.port}", prefix,
-                             workers=1, **settings)  # type: ignore[arg-type]
+                             workers=1, **settings)
         server = ServerProcess("nginx", edge.command(nginx, config), port=port,
                                ready_path="/health/live", log_dir=prefix)
         started.append(server.start())
@@ -72,18 +71,3 @@ def upstream() -> Iterator[Upstream]:
     server = Upstream().start()
     yield server
     server.stop()
-
-
-def worker_pids(server: ServerProcess) -> list[int]:
-    """Return the pids of the gunicorn workers under ``server``'s master process."""
-    assert server.proc is not None
-    children = Path(f"/proc/{server.proc.pid}/task/{server.proc.pid}/children").read_text()
-    return [int(pid) for pid in children.split()]
-
-
-def rss_kib(pid: int) -> int:
-    """Return a process's resident memory in KiB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise AssertionError(f"no VmRSS for {pid}")

@@ -12,11 +12,10 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from tests.integration.proxy.test_forwarding import ROUTES
-from tests.integration.proxy.upstream import Upstream
 from tests.support import rawhttp
 from tests.support.logs import proxy_log
 from tests.support.processes import ServerProcess
+from tests.support.upstream import ROUTES, Upstream
 
 
 @pytest.fixture(scope="module")

@@ -12,19 +12,16 @@ from pathlib import Path
 import httpx
 import pytest
 
-from backend.database import REPO_ROOT
+from tests.support import routes
 from tests.support.processes import ServerProcess, legacy_process
 
 pytestmark = [pytest.mark.legacy]
 
 
 def tags_on_flask(directory: Path) -> Path:
-    """The repo's routes.yaml with GET /api/tags served by Flask (everything else legacy)."""
-    text = (REPO_ROOT / "routes.yaml").read_text()
-    legacy_tags = "- route: GET /api/tags\n    serve: legacy"
-    assert legacy_tags in text
+    """A routes.yaml with GET /api/tags served by Flask (everything else legacy)."""
     path = directory / "routes.yaml"
-    path.write_text(text.replace(legacy_tags, "- route: GET /api/tags\n    serve: flask"))
+    path.write_text(routes.routes_yaml(routes={"GET /api/tags": {"serve": "flask"}}))
     return path
 
 

@@ -10,20 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.integration.proxy.conftest import rss_kib, worker_pids
-from tests.integration.proxy.upstream import GZIPPED, Upstream
-from tests.support.processes import ServerProcess
-
-ROUTES = """\
-legacy:
-  url: http://127.0.0.1:9
-  timeouts: {connect: 1.0, read: 1.0, pool: 1.0}
-routes:
-  - route: GET /api/echo
-    serve: legacy
-  - route: POST /api/echo
-    serve: legacy
-"""
+from tests.support.processes import ServerProcess, rss_kib, worker_pids
+from tests.support.upstream import GZIPPED, ROUTES, Upstream
 
 
 @pytest.fixture(scope="module")

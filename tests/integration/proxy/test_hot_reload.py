@@ -14,8 +14,7 @@ from proxy.lifecycle import RouteState
 from proxy.validation import load_table
 from rollout import create_app
 from rollout.route_file import flip_route
-from tests.integration.proxy.conftest import worker_pids
-from tests.support.processes import ServerProcess
+from tests.support.processes import ServerProcess, worker_pids
 
 pytestmark = [pytest.mark.legacy]
 
@@ -37,7 +36,7 @@ def flipper(sqlite_database: str, tmp_path: Path) -> Iterator[Callable[[str], st
         assert change is not None
         return load_table(routes.read_text(), str(routes), shapes).version
 
-    flip.path = routes  # type: ignore[attr-defined]
+    flip.path = routes
     yield flip
     with app.app_context():
         db.engine.dispose()

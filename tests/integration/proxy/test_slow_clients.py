@@ -16,10 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.integration.proxy.test_forwarding import ROUTES
-from tests.integration.proxy.upstream import Upstream
 from tests.support import rawhttp
 from tests.support.processes import ServerProcess
+from tests.support.upstream import ROUTES, Upstream
 
 SLOW = 30  # connections that stop mid-head or mid-body: fifteen times the threads
 

@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.shadow_proxy.conftest import comparisons, shadowed_routes, strangler
 from tests.integration.shadow_proxy.scenarios import run_all
+from tests.support import routes
 from tests.support.conformance import assert_postman_passes
 from tests.support.databases import DatabaseFactory
-from tests.support.processes import REPO_ROOT, ServerProcess
+from tests.support.processes import ServerProcess
+from tests.support.shadow_proxy import comparisons, shadowed_routes, strangler
 
 pytestmark = [pytest.mark.postgres, pytest.mark.legacy]
 
@@ -48,9 +49,7 @@ def test_postman_and_scenarios_through_the_shadow_proxy_match_fully(
     result = strangler(database, "parity", "report", "--json", "--since", "1h")
     assert result.returncode == 0, result.stderr
     rows = {row["route"]: row for row in json.loads(result.stdout)}
-    routes = [line.split("route: ", 1)[1] for line in (REPO_ROOT / "routes.yaml").read_text()
-              .splitlines() if line.startswith("  - route: ")]
-    assert sorted(rows) == sorted(routes)
+    assert sorted(rows) == sorted(routes.operations())
     problems = {route: (row["mismatch"], row["candidate_error"], row["timeout"],
                         row["skipped_overload"], row["top_paths"])
                 for route, row in rows.items()

@@ -14,20 +14,21 @@ import pytest
 from shadow.report import latest_mismatches
 from shadow.store import engine_from_url
 from tests.integration.shadow_proxy.altered import __name__ as altered_module
-from tests.integration.shadow_proxy.conftest import strangler, wait_for_comparisons
+from tests.support import routes
 from tests.support.databases import DatabaseFactory
-from tests.support.processes import REPO_ROOT, ServerProcess
+from tests.support.processes import ServerProcess
+from tests.support.shadow_proxy import strangler, wait_for_comparisons
 
 pytestmark = [pytest.mark.postgres, pytest.mark.legacy]
 
 
-def routes() -> str:
-    text = (REPO_ROOT / "routes.yaml").read_text()
-    text = text.replace("  - route: GET /api/tags\n    serve: legacy",
-                        "  - route: GET /api/tags\n    serve: flask\n    shadow: legacy\n"
-                        "    calibrate: 1.0")
-    return text.replace("  - route: POST /api/users\n    serve: legacy",
-                        "  - route: POST /api/users\n    serve: flask\n    shadow: legacy")
+def table() -> str:
+    """Every operation on legacy but two served by Flask and compared with legacy, one of
+    them calibrated on every request."""
+    return routes.routes_yaml(routes={
+        "GET /api/tags": {"serve": "flask", "shadow": "legacy", "calibrate": 1.0},
+        "POST /api/users": {"serve": "flask", "shadow": "legacy"},
+    })
 
 
 def test_noise_is_found_accepted_and_then_ignored(
@@ -39,7 +40,7 @@ def test_noise_is_found_accepted_and_then_ignored(
 ) -> None:
     database = databases.create("postgresql")
     legacy = start_legacy(database)
-    proxy = start_shadow_proxy(routes(), database, legacy.url, app=altered_module + ":app")
+    proxy = start_shadow_proxy(table(), database, legacy.url, app=altered_module + ":app")
     api = http(proxy.url)
     user = {"username": "dora", "email": "dora@example.com", "password": "password123"}
     assert api.post("/api/users", json={"user": user}).status_code == 201

@@ -10,9 +10,9 @@ import pytest
 import sqlalchemy as sa
 
 from shadow import engine_from_url, schema
-from tests.integration.shadow_proxy.conftest import shadowed_routes, wait_for_comparisons
 from tests.support.databases import DatabaseFactory
 from tests.support.processes import ServerProcess
+from tests.support.shadow_proxy import shadowed_routes, wait_for_comparisons
 
 pytestmark = [pytest.mark.postgres, pytest.mark.legacy]
 ALTERED = "tests.integration.shadow_proxy.altered:app"

@@ -9,9 +9,9 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from tests.integration.shadow_proxy.conftest import shadowed_routes, wait_for_comparisons
 from tests.support.databases import DatabaseFactory
 from tests.support.processes import ServerProcess
+from tests.support.shadow_proxy import shadowed_routes, wait_for_comparisons
 
 pytestmark = [pytest.mark.postgres, pytest.mark.legacy]
 TABLES = ("users", "follows", "articles", "tags", "article_tags", "favorites", "comments")
@@ -44,7 +44,7 @@ def test_dry_run_writes_leave_nothing_and_compare_like_with_like(
         headers = {"Authorization": f"Token {token}"} if token else {}
         # A forged marker from a client is dropped by the proxy, never reaches a side.
         headers["X-Strangler-Dry-Run"] = "forged.by.the-client"
-        response = api.request(method, path, headers=headers, **kwargs)  # type: ignore[arg-type]
+        response = api.request(method, path, headers=headers, **kwargs)
         assert response.status_code < 300, response.text
         for table, delta in grows.items():
             expected[table] += delta
@@ -91,7 +91,7 @@ def test_writes_are_skipped_visibly_without_dry_run_and_big_bodies_are_not_compa
 ) -> None:
     database = databases.create("postgresql")
     legacy = start_legacy(database)
-    proxy = start_shadow_proxy(shadowed_routes().replace("\n    writes: dry-run", ""),
+    proxy = start_shadow_proxy(shadowed_routes(dry_run=False),
                                database, legacy.url, SHADOW_MAX_BODY_BYTES="100")
     api = http(proxy.url)
     user = {"username": "carol", "email": "carol@example.com", "password": "password123"}

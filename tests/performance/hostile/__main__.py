@@ -22,13 +22,13 @@ from pathlib import Path
 
 from backend.database import REPO_ROOT
 from proxy import edge
-from tests.integration.proxy.process import proxy_process
 from tests.performance.hostile import checks
 from tests.performance.hostile.crowd import InChild, Probe, hold_crowd, wait_on
 from tests.performance.proxy.machine import describe
 from tests.performance.proxy.tools import require
+from tests.support import routes
 from tests.support.databases import DatabaseFactory
-from tests.support.processes import ServerProcess, free_port, legacy_process
+from tests.support.processes import ServerProcess, free_port, legacy_process, proxy_process
 
 SECONDS = float(os.environ.get("HOSTILE_SECONDS", "30"))
 CROWD = int(os.environ.get("HOSTILE_CROWD", "500"))
@@ -47,14 +47,11 @@ class Stack:
         self.databases = DatabaseFactory(workdir / "databases")
         self.database = self.databases.create("sqlite")
         self.routes = workdir / "routes.yaml"
-        text = (REPO_ROOT / "routes.yaml").read_text()
-        text = text.replace("- route: GET /api/tags\n    serve: legacy",
-                            "- route: GET /api/tags\n    serve: flask")
-        self.routes.write_text(text)
+        tags_on_flask = {"GET /api/tags": {"serve": "flask"}}
+        self.routes.write_text(routes.routes_yaml(routes=tags_on_flask))
         self.shadowed_routes = workdir / "shadowed.yaml"
-        self.shadowed_routes.write_text(text.replace(
-            "- route: GET /api/articles\n    serve: legacy",
-            "- route: GET /api/articles\n    serve: legacy\n    shadow: flask"))
+        self.shadowed_routes.write_text(routes.routes_yaml(
+            routes={**tags_on_flask, "GET /api/articles": {"shadow": "flask"}}))
         self.baselines: dict[str, Probe] = {}
         self.legacy = legacy_process(self.database, workdir).start()
         checks.seed(self.legacy.url)
@@ -74,8 +71,8 @@ class Stack:
                                                                                 or 1)),
                     "GUNICORN_THREADS": "16", **env}
         database = settings.pop("DATABASE_URL", self.database)
-        routes = Path(settings.pop("ROUTES_FILE", self.routes))
-        return proxy_process(routes, database, self.workdir, metrics,
+        routes_file = Path(settings.pop("ROUTES_FILE", self.routes))
+        return proxy_process(routes_file, database, self.workdir, metrics,
                              **settings).start(timeout=60)
 
     def extra_proxy(self, **env: str) -> ServerProcess:

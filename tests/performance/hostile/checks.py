@@ -156,7 +156,7 @@ def revoked_session(stack: Any) -> str:
         before = httpx.get(stack.plain.url + "/_strangler/",
                            cookies={"strangler_session": cookie}).status_code
         page = client.get("/_strangler/").text
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
         client.post("/_strangler/logout", data={"csrf_token": token})
     after = httpx.get(stack.plain.url + "/_strangler/",
                       cookies={"strangler_session": cookie}).status_code

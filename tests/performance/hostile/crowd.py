@@ -43,7 +43,7 @@ class InChild:
         self._process = context.Process(target=self._main, args=(load, args), daemon=True)
         self.result: dict[str, object] = {}
 
-    def _main(self, load, args) -> None:  # type: ignore[no-untyped-def]
+    def _main(self, load, args) -> None:
         self._results.put(load(self._stop, *args))
 
     def __enter__(self) -> InChild:
@@ -102,7 +102,7 @@ class SlowCrowd:
             for key, _ in selector.select(timeout=0.2):
                 index, _, _ = key.data
                 try:
-                    data = key.fileobj.recv(65536)  # type: ignore[union-attr]
+                    data = key.fileobj.recv(65536)
                 except BlockingIOError:
                     continue
                 except OSError:
@@ -120,7 +120,7 @@ class SlowCrowd:
                     index, kind, sent = key.data
                     if kind == "drip" and sent < len(_DRIP):
                         try:
-                            key.fileobj.send(_DRIP[sent:sent + 1])  # type: ignore[union-attr]
+                            key.fileobj.send(_DRIP[sent:sent + 1])
                             key.data[2] = sent + 1
                         except OSError:
                             pass

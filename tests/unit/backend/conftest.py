@@ -5,15 +5,14 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from werkzeug.test import TestResponse
 
 from backend import create_app
 from backend.database import db
+from tests.support.api import Api
 from tests.support.databases import DatabaseFactory
 from tests.support.processes import TEST_JWT_SECRET
 
@@ -43,36 +42,6 @@ def app(migrated_sqlite: Path, tmp_path: Path) -> Iterator[Flask]:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
-
-
-class Api:
-    """Call the API as anonymous or as a registered user (by name)."""
-
-    def __init__(self, client: FlaskClient) -> None:
-        self.client = client
-        self.tokens: dict[str, str] = {}
-
-    def register(self, name: str, password: str = "password123") -> dict[str, Any]:
-        response = self.client.post(
-            "/api/users",
-            json={"user": {"username": name, "email": f"{name}@example.com",
-                           "password": password}},
-        )
-        assert response.status_code == 201, response.text
-        self.tokens[name] = response.json["user"]["token"]
-        return response.json["user"]
-
-    def call(self, method: str, path: str, user: str | None = None, **kwargs: Any) -> TestResponse:
-        headers = dict(kwargs.pop("headers", {}))
-        if user is not None:
-            headers["Authorization"] = f"Token {self.tokens[user]}"
-        return self.client.open(path, method=method, headers=headers, **kwargs)
-
-    def article(self, user: str, title: str = "Dragons", **fields: Any) -> dict[str, Any]:
-        body = {"title": title, "description": "about", "body": "text", **fields}
-        response = self.call("POST", "/api/articles", user, json={"article": body})
-        assert response.status_code == 201, response.text
-        return response.json["article"]
 
 
 @pytest.fixture

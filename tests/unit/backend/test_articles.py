@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.backend.conftest import Api
+from tests.support.api import Api
 
 
 def test_create_and_read_an_article(api: Api) -> None:

@@ -11,8 +11,8 @@ from itsdangerous import TimestampSigner
 from backend import dryrun, signals
 from backend.database import db
 from backend.models import User
-from tests.unit.backend.conftest import Api
-from tests.unit.backend.test_signals import received
+from tests.support.api import Api
+from tests.support.signals import received
 
 NEW_USER = {"user": {"username": "ghost", "email": "ghost@example.com", "password": "password1"}}
 
@@ -64,10 +64,10 @@ def test_an_old_or_foreign_marker_is_refused(app: Flask, api: Api) -> None:
         assert response.status_code == 400
     original = time.time
     try:
-        time.time = lambda: original() + dryrun.MAX_AGE_SECONDS + 5  # type: ignore[assignment]
+        time.time = lambda: original() + dryrun.MAX_AGE_SECONDS + 5
         response = api.client.post("/api/users", json=NEW_USER, headers={dryrun.HEADER: stale})
     finally:
-        time.time = original  # type: ignore[assignment]
+        time.time = original
     assert response.status_code == 400
     assert count_users(app) == 0
 

@@ -19,7 +19,7 @@ def as_dict(lines: list[tuple[str, str]]) -> dict[str, object]:
     for name, value in lines:
         field = name.lower()
         if field == "set-cookie":
-            headers.setdefault(field, []).append(value)  # type: ignore[union-attr]
+            headers.setdefault(field, []).append(value)
         else:
             assert field not in headers, f"{field} appears twice after merging"
             headers[field] = value

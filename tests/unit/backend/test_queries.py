@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from backend.database import db
-from tests.unit.backend.conftest import Api
+from tests.support.api import Api
 
 
 @contextmanager

@@ -2,28 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
-from blinker import Signal
-
 from backend import signals
-from tests.unit.backend.conftest import Api
-
-
-@contextmanager
-def received(signal: Signal) -> Iterator[list[tuple[Any, dict]]]:
-    calls: list[tuple[Any, dict]] = []
-
-    def receiver(sender: Any, **data: Any) -> None:
-        calls.append((sender, data))
-
-    signal.connect(receiver)
-    try:
-        yield calls
-    finally:
-        signal.disconnect(receiver)
+from tests.support.api import Api
+from tests.support.signals import received
 
 
 def test_domain_events(api: Api) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from backend.database import db
 from backend.models import User
-from tests.unit.backend.conftest import Api
+from tests.support.api import Api
 
 
 def test_register_stores_a_lower_cased_email_and_a_bcrypt_hash(api: Api, app) -> None:

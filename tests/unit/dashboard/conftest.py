@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -15,21 +14,7 @@ from backend.database import database_url, db
 from rollout import create_app
 from rollout.dashboard.accounts import create_user
 from rollout.dashboard.models import LoginLimit, Role
-
-PASSWORD = "correct horse battery"
-ROUTES = """\
-# Route table of the dashboard tests: comments must survive a flip.
-legacy:
-  url: http://127.0.0.1:9   # never called by these tests
-routes:
-  # Tags are the first thing we move.
-  - route: GET /api/tags
-    serve: legacy
-    shadow: flask           # compared, not served
-  - route: GET /api/articles/:slug
-    serve: legacy
-"""
-_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+from tests.support.dashboard import PASSWORD, ROUTES, csrf_token
 
 
 @pytest.fixture(scope="module")
@@ -85,13 +70,6 @@ def proxy_app(make_app) -> Flask:
 @pytest.fixture
 def client(proxy_app: Flask) -> FlaskClient:
     return proxy_app.test_client()
-
-
-def csrf_token(client: FlaskClient, url: str = "/_strangler/login") -> str:
-    """Return the CSRF token from the form on ``url``."""
-    match = _TOKEN.search(client.get(url).get_data(as_text=True))
-    assert match, f"no CSRF token on {url}"
-    return match.group(1)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from backend.database import db
 from rollout.models import RouteChange
-from tests.unit.dashboard.conftest import ROUTES, csrf_token
+from tests.support.dashboard import ROUTES, csrf_token
 
 
 def audit_rows(proxy_app) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.unit.dashboard.conftest import ROUTES, csrf_token
+from tests.support.dashboard import ROUTES, csrf_token
 
 TAGS = "/_strangler/routes/GET/api/tags"
 

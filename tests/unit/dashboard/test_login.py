@@ -13,7 +13,7 @@ from rollout.dashboard import attempts
 from rollout.dashboard import login as login_module
 from rollout.dashboard.accounts import change_password, change_role, create_user
 from rollout.dashboard.models import Role
-from tests.unit.dashboard.conftest import PASSWORD, csrf_token
+from tests.support.dashboard import PASSWORD, csrf_token
 
 
 def test_the_right_password_logs_in_and_the_overview_opens(client, login):

@@ -6,7 +6,7 @@ import pytest
 
 from backend.database import db
 from shadow.store import ParityStore
-from tests.unit.dashboard.conftest import ROUTES, csrf_token
+from tests.support.dashboard import ROUTES, csrf_token
 
 TAGS = "/_strangler/routes/GET/api/tags"
 

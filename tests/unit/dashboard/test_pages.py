@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from backend.database import db
-from tests.unit.dashboard.seeding import seed
+from tests.support.seeding import seed
 
 TAGS, ARTICLE = "GET /api/tags", "GET /api/articles/:slug"
 
@@ -19,7 +19,7 @@ def seeded(make_app, databases):
     from backend.database import database_url
     from rollout.dashboard.accounts import create_user
     from rollout.dashboard.models import Role
-    from tests.unit.dashboard.conftest import PASSWORD
+    from tests.support.dashboard import PASSWORD
 
     app = make_app(SQLALCHEMY_DATABASE_URI=database_url(databases.create("sqlite")),
                    READY_COMPARISONS=10)
@@ -109,8 +109,8 @@ def test_markup_in_mismatch_samples_is_shown_escaped(make_app, databases, login)
     from shadow.compare import compare
     from shadow.comparison import Comparison
     from shadow.store import ParityStore
-    from tests.unit.dashboard.conftest import PASSWORD
-    from tests.unit.dashboard.seeding import observation
+    from tests.support.dashboard import PASSWORD
+    from tests.support.seeding import observation
 
     app = make_app(SQLALCHEMY_DATABASE_URI=database_url(databases.create("sqlite")))
     evil = '<script>alert("x")</script><img src=x onerror=alert(1)>'

@@ -10,7 +10,7 @@ from flask import Flask, jsonify, request
 
 from backend.database import db
 from proxy import create_app
-from tests.integration.proxy.upstream import Upstream
+from tests.support.upstream import Upstream
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 
 from proxy import metrics
 from proxy.access_log import access_logger
-from tests.integration.proxy.upstream import GZIPPED
+from tests.support.upstream import GZIPPED
 
 ROUTES = """\
 legacy:
@@ -178,7 +178,7 @@ def test_access_log_is_one_json_line(make_proxy) -> None:
     client = make_proxy(ROUTES).test_client()
     records: list[logging.LogRecord] = []
     handler = logging.Handler()
-    handler.emit = records.append  # type: ignore[method-assign]
+    handler.emit = records.append
     access_logger.addHandler(handler)
     try:
         client.get("/api/tags", headers={"X-Request-ID": "rid-log"}).close()

@@ -13,6 +13,17 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+# The route table of the proxy tests that forward to this upstream (LEGACY_URL overrides).
+ROUTES = """\
+legacy:
+  url: http://127.0.0.1:9
+  timeouts: {connect: 1.0, read: 1.0, pool: 1.0}
+routes:
+  - route: GET /api/echo
+    serve: legacy
+  - route: POST /api/echo
+    serve: legacy
+"""
 GZIPPED = gzip.compress(b'{"tags":["gzip"]}' * 50)
 
 
