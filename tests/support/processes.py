@@ -134,11 +134,11 @@ PROXY_GUNICORN_CONFIG = REPO_ROOT / "deploy" / "gunicorn.conf.py"
 
 def proxy_process(
     routes_file: Path, database_url: str, log_dir: Path, metrics_dir: Path, *,
-    app: str = "proxy.wsgi:app", name: str = "proxy", **env: str
+    app: str = "rollout.wsgi:app", name: str = "proxy", **env: str
 ) -> ServerProcess:
     """Return (not started) the proxy exactly as ``make proxy`` runs it, on a free port.
 
-    ``gunicorn -c deploy/gunicorn.conf.py proxy.wsgi:app``; ``env`` overrides its settings
+    ``gunicorn -c deploy/gunicorn.conf.py rollout.wsgi:app``; ``env`` overrides its settings
     (WEB_CONCURRENCY, GUNICORN_THREADS, GUNICORN_WORKER_CLASS, LEGACY_URL, ...). ``app`` names
     another WSGI app built on the proxy (tests/integration/shadow_proxy/altered.py).
     """
