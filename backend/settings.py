@@ -96,8 +96,8 @@ BackendSettings = dataclasses.make_dataclass(
     "BackendSettings",
     [(setting.name, Any, dataclasses.field(default=setting.default)) for setting in BACKEND],
     frozen=True,
-    module=__name__,
 )
+BackendSettings.__module__ = __name__  # make_dataclass takes module= only from Python 3.12
 BackendSettings.__doc__ = "The backend's settings, read once (see ``BACKEND``)."
 
 

@@ -52,12 +52,13 @@ class RouteState:
         if self.name.startswith(CANARY + " "):
             percent = int(self.name.split()[1])
             return {"flask": percent, "legacy": 100 - percent}, True
-        return {
+        values: dict[str, tuple[str, str | bool]] = {
             LEGACY: (LEGACY, False),
             SHADOW: (LEGACY, FLASK),
             FLASK: (FLASK, LEGACY),
             FLASK_ALONE: (FLASK, False),
-        }[self.name]
+        }
+        return values[self.name]
 
 
 def state_name(entry: RouteEntry) -> str:

@@ -51,11 +51,11 @@ def differences(
     found, truncated = locate(control, candidate, limit=limit)
     result = []
     for keys, kind, left, right in found:
-        control, candidate = _shown(left, chars), _shown(right, chars)
+        shown = _shown(left, chars), _shown(right, chars)
         points = code_points(left, right)
         if points is not None:
-            control, candidate = f"{control} ({points[0]})", f"{candidate} ({points[1]})"
-        result.append(Difference(format_path(keys), kind, control, candidate))
+            shown = f"{shown[0]} ({points[0]})", f"{shown[1]} ({points[1]})"
+        result.append(Difference(format_path(keys), kind, *shown))
     return result, truncated
 
 

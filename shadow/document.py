@@ -22,13 +22,8 @@ from __future__ import annotations
 import json
 import math
 from decimal import Decimal, InvalidOperation
-from json.encoder import py_encode_basestring
+from json.encoder import encode_basestring as _encode_string  # the C accelerator if built
 from typing import Any
-
-try:
-    from json.encoder import c_encode_basestring as _encode_string
-except ImportError:  # pragma: no cover - CPython always has the C accelerator
-    _encode_string = py_encode_basestring
 
 # Integral numbers up to this many digits become ints; longer ones stay exact Decimals.
 MAX_INT_DIGITS = 40

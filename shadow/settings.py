@@ -227,8 +227,8 @@ ToolingSettings = dataclasses.make_dataclass(
     "ToolingSettings",
     [(setting.name, Any, dataclasses.field(default=setting.default)) for setting in TOOLING],
     frozen=True,
-    module=__name__,
 )
+ToolingSettings.__module__ = __name__  # make_dataclass takes module= only from Python 3.12
 ToolingSettings.__doc__ = "The tooling's settings, read once (see ``TOOLING``)."
 DEFAULTS = ToolingSettings()  # every default, for code that needs one without the environment
 

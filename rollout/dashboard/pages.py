@@ -35,7 +35,8 @@ def _thresholds() -> Thresholds:
 
 def _rows(window: timedelta) -> tuple[list[RouteRow], route_file.RouteFileView]:
     view = edits.read_routes()
-    states = {route: (view.state_of(route), entry) for route, entry in view.entries.items()}
+    states: dict[str, tuple[str, RouteEntry | None]] = {
+        route: (view.state_of(route), entry) for route, entry in view.entries.items()}
     unlisted = f"default ({view.default})"
     return overview_rows(states, parity.figures_by_route(window), _thresholds(), unlisted), view
 
