@@ -59,7 +59,8 @@ def make_proxy(
     """Create the proxy app on a route file (legacy = the threaded upstream)."""
     apps: list[Flask] = []
 
-    def make(routes: str, **config) -> Flask:
+    def make(routes: str, factory: Callable[..., Flask] = create_app, **config) -> Flask:
+        """``factory``: ``proxy.create_app`` (the data plane) or ``rollout.create_app``."""
         path = write_routes(routes)
         settings = {
             "TESTING": True,
@@ -69,7 +70,7 @@ def make_proxy(
             "SQLALCHEMY_DATABASE_URI": "sqlite://",
             **config,
         }
-        apps.append(create_app(settings))
+        apps.append(factory(settings))
         return apps[-1]
 
     yield make

@@ -212,8 +212,10 @@ def test_unknown_methods_share_one_metric_label(make_proxy) -> None:
 
 def test_the_dashboard_prefix_setting_decides_what_the_proxy_keeps(make_proxy,
                                                                    monkeypatch) -> None:
+    from rollout import create_app as create_served_app  # the proxy with its dashboard
+
     monkeypatch.setenv("STRANGLER_DASHBOARD_PREFIX", "/ops")
-    client = make_proxy(ROUTES).test_client()
+    client = make_proxy(ROUTES, factory=create_served_app).test_client()
     response = client.get("/_strangler/echo")  # no longer reserved: forwarded to legacy
     assert response.status_code == 200
     assert response.get_json()["path"] == "/_strangler/echo"
