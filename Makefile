@@ -6,7 +6,7 @@ STRANGLER := $(VENV)/bin/strangler
 SQLITE_DEFAULT := sqlite:///$(CURDIR)/instance/strangler.db
 API ?= http://127.0.0.1:8000/api
 
-.PHONY: setup migrate legacy proxy run test monitoring conformance fuzz bench bench-proxy bench-backend bench-shadow lint deploy-test hostile
+.PHONY: setup migrate legacy proxy run test monitoring conformance fuzz bench bench-proxy bench-backend bench-shadow lint deploy-test hostile mutants
 
 setup: $(VENV)/.installed legacy/node_modules/.installed node_modules/.installed
 	tools/ensure-chromium
@@ -85,3 +85,10 @@ $(VENV)/.deploy-installed: pyproject.toml
 # (docs/security.md); installs nginx with apt-get when missing (as root).
 hostile: setup
 	$(PY) -m tests.performance.hostile
+
+# Mutation harness (issue 12, docs/mutants.md): the unmodified backend at 1 and 8 clients, then
+# every mutant through the real shadowing proxy; about 20 s a mutant. Not part of test (its
+# fast subset is). MUTANTS_ARGS: e.g. --only NAME,NAME --concurrency 2 --list.
+mutants: setup
+	mkdir -p tests/artifacts
+	set -o pipefail; nice $(PY) -m tests.mutants $(MUTANTS_ARGS) 2>&1 | tee tests/artifacts/mutants.log
