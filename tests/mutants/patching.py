@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tests.mutants.catalog import Mutant
 
-PACKAGES = ("backend", "proxy", "shadow", "deploy", "migrations")
+PACKAGES = ("backend", "proxy", "shadow", "rollout", "dbtypes", "deploy", "migrations")
 FILES = ("routes.yaml", "pyproject.toml")
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", "node_modules")
 

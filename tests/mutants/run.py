@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import tempfile
 import time
 import uuid
@@ -30,13 +29,7 @@ from tests.mutants.catalog import Mutant
 from tests.mutants.patching import Stale, apply, check, copy_packages
 from tests.mutants.verdict import FAILED, STALE, Verdict, classify, median_candidate_ratio
 from tests.support.databases import migrate, postgres_server_url
-from tests.support.processes import (
-    REPO_ROOT,
-    TEST_JWT_SECRET,
-    ServerProcess,
-    free_port,
-    legacy_process,
-)
+from tests.support.processes import REPO_ROOT, ServerProcess, legacy_process, proxy_process
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 ARTIFACTS = REPO_ROOT / "tests" / "artifacts"
@@ -99,27 +92,15 @@ class Databases:
             self.drop(self.url(name))
 
 
-def proxy_process(root: Path, database_url: str, legacy_url: str, scratch: Path,
-                  log_dir: Path) -> ServerProcess:
+def mutant_proxy(root: Path, database_url: str, legacy_url: str, scratch: Path,
+                 log_dir: Path) -> ServerProcess:
     """Return (not started) the real proxy on the copy at ``root`` (its backend: the copy's)."""
-    port = free_port()
     routes = scratch / "routes.yaml"
     routes.write_text(shadowed_table(root / "routes.yaml"))
     metrics = scratch / "metrics"
     metrics.mkdir(exist_ok=True)
-    return ServerProcess(
-        "mutant-proxy",
-        [sys.executable, "-m", "gunicorn", "-c", str(root / "deploy" / "gunicorn.conf.py"),
-         "--bind", f"127.0.0.1:{port}", "proxy.wsgi:app"],
-        port=port,
-        env={"DATABASE_URL": database_url, "JWT_SECRET": TEST_JWT_SECRET,
-             "LEGACY_URL": legacy_url, "ROUTES_FILE": str(routes),
-             "PROMETHEUS_MULTIPROC_DIR": str(metrics), "PYTHONPATH": str(root),
-             "GUNICORN_CMD_ARGS": "--workers 1 --threads 8"},
-        ready_path="/health",
-        log_dir=log_dir,
-        cwd=root,
-    )
+    return proxy_process(routes, database_url, log_dir, metrics, name="mutant-proxy", root=root,
+                         LEGACY_URL=legacy_url, WEB_CONCURRENCY="1")
 
 
 def store_rows(database_url: str) -> tuple[list[dict], list[dict]]:
@@ -208,7 +189,7 @@ class Harness:
             legacy = proxy = None
             try:
                 legacy = legacy_process(database, self.log_dir).start()
-                proxy = proxy_process(root, database, legacy.url, scratch, self.log_dir).start()
+                proxy = mutant_proxy(root, database, legacy.url, scratch, self.log_dir).start()
                 requests = workload.run(proxy.url, database, clients)
                 if self.scenarios:
                     from tests.integration.shadow_proxy.scenarios import run_all

@@ -73,7 +73,7 @@ def test_copy_packages_leaves_the_repository_alone(tmp_path: Path) -> None:
     apply(mutant, root)
     assert (REPO_ROOT / mutant.file).read_text() == before
     assert mutant.new in (root / mutant.file).read_text()
-    assert (root / "proxy" / "wsgi.py").is_file() and (root / "routes.yaml").is_file()
+    assert (root / "rollout" / "wsgi.py").is_file() and (root / "routes.yaml").is_file()
 
 
 def test_shadowed_table_shadows_every_route_and_dry_runs_every_write() -> None:

@@ -134,18 +134,22 @@ PROXY_GUNICORN_CONFIG = REPO_ROOT / "deploy" / "gunicorn.conf.py"
 
 def proxy_process(
     routes_file: Path, database_url: str, log_dir: Path, metrics_dir: Path, *,
-    app: str = "rollout.wsgi:app", name: str = "proxy", **env: str
+    app: str = "rollout.wsgi:app", name: str = "proxy", root: Path = REPO_ROOT, **env: str
 ) -> ServerProcess:
     """Return (not started) the proxy exactly as ``make proxy`` runs it, on a free port.
 
     ``gunicorn -c deploy/gunicorn.conf.py rollout.wsgi:app``; ``env`` overrides its settings
     (WEB_CONCURRENCY, GUNICORN_THREADS, GUNICORN_WORKER_CLASS, LEGACY_URL, ...). ``app`` names
-    another WSGI app built on the proxy (tests/integration/shadow_proxy/altered.py).
+    another WSGI app built on the proxy (tests/integration/shadow_proxy/altered.py). ``root``
+    runs a copy of the tree instead (its config, its code first on the path: tests/mutants).
     """
     port = free_port()
+    if root != REPO_ROOT:
+        env = {"PYTHONPATH": str(root), **env}
     return ServerProcess(
         name,
-        [sys.executable, "-m", "gunicorn", "-c", str(PROXY_GUNICORN_CONFIG), app],
+        [sys.executable, "-m", "gunicorn", "-c",
+         str(root / PROXY_GUNICORN_CONFIG.relative_to(REPO_ROOT)), app],
         port=port,
         env={
             "PORT": str(port),
@@ -159,6 +163,7 @@ def proxy_process(
         },
         ready_path="/health",
         log_dir=log_dir,
+        cwd=root,
     )
 
 
