@@ -39,6 +39,7 @@ class Writes:
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._writes: dict[int, _Write] = {}
+        self._pruned = 0.0  # when stale writes were last dropped (once a second when many)
 
     def __len__(self) -> int:
         return len(self._writes)
@@ -80,10 +81,14 @@ class Writes:
 
     def _prune(self, now: float) -> None:
         """Drop writes ended (or started, if they never ended) over ``horizon`` ago."""
-        old = now - self.horizon
+        if len(self._writes) < 1000 or now - self._pruned >= 1.0:
+            self._pruned = now
+            self._drop_stale(now - self.horizon)
+        while len(self._writes) >= self.limit:
+            del self._writes[next(iter(self._writes))]  # the oldest registered
+
+    def _drop_stale(self, old: float) -> None:
         stale = [token for token, write in self._writes.items()
                  if (write.end if write.end is not None else write.start) < old]
         for token in stale:
             del self._writes[token]
-        while len(self._writes) >= self.limit:
-            del self._writes[next(iter(self._writes))]  # the oldest registered
