@@ -7,6 +7,7 @@ without Flask's request machinery.
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -26,6 +27,7 @@ from proxy.body import (
     request_chunks,
 )
 from proxy.bulkhead import Bulkhead
+from proxy.concurrency import track
 from proxy.flask_side import backend_environ, exchange_environ
 from proxy.headers import downstream_headers, request_id, upstream_headers
 from proxy.mirror_sides import Sides
@@ -96,6 +98,10 @@ class ProxyMiddleware:
         query = environ.get("QUERY_STRING")
         exchange = exchange_of(environ, ex.rid, decision, decision.path + ("?" + query if query
                                                                              else ""))
+        writes = self.runtime.shadowing.writes
+        exchange = track(writes, exchange, decision, segments)  # a write is registered until
+        if exchange.write is not None:                          # it has answered (finish)
+            ex.ended = functools.partial(writes.end, exchange.write)
         body = None
         shadow = None
         try:
@@ -195,6 +201,7 @@ class Handling:
         self.status = 0
         self._done = False
         self._bulkhead: Bulkhead | None = None
+        self.ended: Callable[[], None] | None = None  # a write's end in the write registry
 
     def enter(self, bulkhead: Bulkhead) -> bool:
         """Take a slot of the serving side's budget, held until the request is recorded."""
@@ -223,6 +230,8 @@ class Handling:
         if self._done:
             return
         self._done = True
+        if self.ended is not None:
+            self.ended()
         if self._bulkhead is not None:
             self._bulkhead.leave()
         metrics.IN_FLIGHT.dec()

@@ -35,6 +35,7 @@ from shadow import (
     ParityWriter,
 )
 from shadow.background import background_error
+from shadow.concurrency import Writes
 from shadow.eligibility import DRY_RUN, SAFE_METHODS
 
 Finish = Callable[[BaseException | None], None]
@@ -77,6 +78,7 @@ class Shadowing:
         self._mirror: Mirror | None = None
         self._lock = threading.Lock()
         self.writer: ParityWriter | None = None
+        self.writes = Writes()  # this worker's writes: ``concurrent_write`` (shadow.concurrency)
 
     def mirror(self, defaults: ShadowDefaults) -> Mirror:
         """Return the worker's Mirror (its size is the global ``shadow.max_in_flight``)."""
@@ -89,7 +91,7 @@ class Shadowing:
 
             self.writer = ParityWriter(ParityStore(engine_from_url(self.database_url)))
             self._mirror = Mirror([self.writer, Metrics()], max_in_flight=defaults.max_in_flight,
-                                  timeout=defaults.timeout)
+                                  timeout=defaults.timeout, writes=self.writes)
             atexit.register(self.close)  # a worker that exits writes what it has queued
         return self._mirror
 

@@ -47,6 +47,11 @@ the paths for ``parity noise ROUTE --accept`` in rule syntax, ready for the rout
 ``ignore:`` list. The CLI group ``shadow.cli.parity`` is mounted with
 ``cli.add_command(parity)``.
 
+Concurrency: give the Mirror the worker's write registry (``Mirror(..., writes=Writes())``,
+``shadow.concurrency``), register each write with ``writes.begin(resources)`` / ``end``, and set
+the Exchange's ``resources`` (and ``write``, its own token): a mismatch that raced another
+write to one of them is recorded as ``concurrent_write``.
+
 Metrics: ``shadow_comparisons_total{route,outcome}``, ``shadow_candidate_seconds{route}``,
 ``shadow_noise_paths_total{route}``, ``shadow_store_dropped_total``,
 ``shadow_store_failed_total`` (set PROMETHEUS_MULTIPROC_DIR under gunicorn).

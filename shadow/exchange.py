@@ -23,7 +23,9 @@ class Exchange:
     request's other WSGI values (method, host, scheme, peer) that are plain scalars, to
     rebuild the environ the in-process backend gets. ``body`` is the copy of the request
     body, known once it has been read (``with_body``). ``started`` is the wall-clock time
-    the proxy received it.
+    the proxy received it. ``resources`` are what the request reads or writes (path prefixes,
+    ``proxy.concurrency``) and ``write`` its token in the worker's write registry when it is a
+    write (``shadow.concurrency``), so a comparison can tell it raced another write.
     """
 
     route: str
@@ -36,6 +38,8 @@ class Exchange:
     control_side: str = "legacy"
     started: float = 0.0
     body: bytes | None = None
+    resources: tuple[str, ...] = ()
+    write: int | None = None
 
     @property
     def candidate_side(self) -> str:

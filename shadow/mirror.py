@@ -6,6 +6,11 @@ At most ``max_in_flight`` candidate calls run at a time, counting calls that tim
 have not returned yet; at the cap the request is not queued but recorded as
 ``skipped_overload``. A call that does not answer within its timeout is recorded as
 ``timeout`` and its late answer discarded. ``submit`` never raises and never waits.
+
+With a write registry (``writes``, shadow.concurrency), a mismatch whose window (from the
+request's arrival to the candidate's answer) overlapped another write to one of the
+exchange's ``resources`` is recorded as ``concurrent_write`` instead: the two sides saw
+different data, not different code. Reads and dry-run writes alike; a match stays a match.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from dataclasses import dataclass
 from shadow.background import background_error
 from shadow.compare import compare
 from shadow.comparison import Comparison, Publisher
+from shadow.concurrency import Writes
 from shadow.eligibility import SAFE_METHODS, Sampler, Submission, mirrorable
 from shadow.exchange import Exchange
 from shadow.experiment import Experiment
@@ -70,8 +76,10 @@ class Mirror:
         max_in_flight: int = 8,
         timeout: float = 5.0,
         sampler: Sampler | None = None,
+        writes: Writes | None = None,
     ) -> None:
         self.publishers = list(publishers)
+        self.writes = writes
         self.max_in_flight = max_in_flight
         self.timeout = timeout
         self.sampler = sampler or Sampler()
@@ -232,10 +240,13 @@ class Mirror:
         self._watchdog.watch(started + job.timeout, lambda: self._expire(job))
         observation = _call(job.candidate)
         elapsed = time.monotonic() - started
+        answered = time.time()
         if not job.decide(self._lock):
             return  # the watchdog already recorded a timeout
         try:
             result = compare(job.control, observation, job.rules)
+            if result.outcome is Outcome.MISMATCH and self.writes is not None:
+                result = _raced(self.writes, job.exchange, answered, result)
             if result.outcome is Outcome.MISMATCH and job.recheck is not None:
                 result = _rechecked(job, observation, result)
         except Exception as error:
@@ -291,6 +302,17 @@ def _rechecked(job: _Job, candidate: Observation, result: Result) -> Result:
         return Result(Outcome.IGNORED, reason="the data changed between the control's and the"
                       " candidate's calls (the control now answers as the candidate did)")
     return result
+
+
+def _raced(writes: Writes, exchange: Exchange, answered: float, result: Result) -> Result:
+    """Turn a mismatch into ``concurrent_write`` if another write to the exchange's resources
+    overlapped its window (the request's arrival to the candidate's answer)."""
+    raced = writes.overlapping(exchange.resources, exchange.started, answered,
+                               own=exchange.write)
+    if not raced:
+        return result
+    return Result(Outcome.CONCURRENT_WRITE, result.differences, result.truncated,
+                  reason=f"another write to {', '.join(raced)} overlapped the comparison"[:300])
 
 
 def _never() -> Observation:

@@ -20,6 +20,7 @@ class Outcome(enum.StrEnum):
     TIMEOUT = "timeout"
     SKIPPED_UNSAFE = "skipped_unsafe"
     SKIPPED_OVERLOAD = "skipped_overload"
+    CONCURRENT_WRITE = "concurrent_write"  # another write to the same resource overlapped
 
 
 class Kind(enum.StrEnum):

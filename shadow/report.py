@@ -2,7 +2,10 @@
 
 Every parity figure is computed here; the dashboard and the CLI only present them.
 ``compared`` counts requests whose candidate was actually tried (match, mismatch, ignored,
-candidate_error, timeout); skipped_unsafe and skipped_overload are counted beside it.
+candidate_error, timeout, concurrent_write); skipped_unsafe and skipped_overload are counted
+beside it. ``concurrent_write`` (a difference explained by another write racing the
+comparison, shadow.concurrency) is neither a match nor a mismatch: it is its own figure in
+``outcomes``, outside ``match_pct``.
 ``traffic`` counts every shadowed request, skipped ones included. ``match_pct`` is
 matches / (matches + mismatches), None when there were neither; ``timeline`` gives the same
 figure per time bucket. ``candidate_failures`` are candidate errors and timeouts.

@@ -1,0 +1,153 @@
+"""A mismatch that raced another write to the same resource is ``concurrent_write``.
+
+The registry is driven with explicit wall-clock times, so overlaps are decided by the values
+given, never by how fast the test runs.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+
+from shadow.comparison import Comparison
+from shadow.concurrency import Writes
+from shadow.mirror import Mirror
+from shadow.observation import Observation, Outcome
+from shadow.report import RouteReport
+from tests.support.factories import make_exchange, make_experiment, make_observation
+
+WAIT = 10.0  # an upper bound for the pool's work to arrive; never a timing assertion
+ARTICLE = "/api/articles/how-to"
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.comparisons: list[Comparison] = []
+        self._changed = threading.Condition()
+
+    def comparison(self, comparison: Comparison) -> None:
+        with self._changed:
+            self.comparisons.append(comparison)
+            self._changed.notify_all()
+
+    def noise(self, route: str, paths: list[str]) -> None:
+        pass
+
+    def wait(self) -> Comparison:
+        with self._changed:
+            assert self._changed.wait_for(lambda: self.comparisons, WAIT)
+            return self.comparisons[0]
+
+
+def test_a_write_overlaps_a_window_it_touches_while_running_or_ending_inside_it() -> None:
+    writes = Writes()
+    running = writes.begin([ARTICLE, "/api/articles"], start=100.0)
+    assert writes.overlapping([ARTICLE], 150.0, 160.0) == [ARTICLE]  # still running
+    writes.end(running, end=120.0)
+    assert writes.overlapping([ARTICLE], 110.0, 130.0) == [ARTICLE]  # ended inside
+    assert writes.overlapping([ARTICLE], 90.0, 101.0) == [ARTICLE]   # started inside
+    assert writes.overlapping([ARTICLE], 121.0, 130.0) == []   # answered before: no race
+    assert writes.overlapping([ARTICLE], 50.0, 99.0) == []     # started after the window
+    assert writes.overlapping(["/api/articles/other"], 110.0, 130.0) == []  # another article
+    assert writes.overlapping([ARTICLE], 110.0, 130.0, own=running) == []  # itself
+    assert writes.overlapping([], 0.0, 1e12) == []
+
+
+def test_old_writes_are_forgotten_and_the_registry_is_bounded() -> None:
+    writes = Writes(horizon=60.0, limit=3)
+    old = writes.begin([ARTICLE], start=1.0)
+    writes.end(old, end=2.0)
+    writes.begin(["/a"])  # now is far past 2.0 + 60: the old write is dropped
+    assert len(writes) == 1
+    for _ in range(5):
+        writes.begin(["/b"])
+    assert len(writes) == 3  # the oldest go first at the limit
+    writes.end(None)  # a request that was never a write: nothing to end
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+def mirror_with(recorder: Recorder, writes: Writes | None) -> Mirror:
+    return Mirror([recorder], max_in_flight=2, timeout=5.0, writes=writes)
+
+
+@pytest.fixture
+def writes() -> Iterator[Writes]:
+    yield Writes()
+
+
+def read(started: float) -> object:
+    exchange = make_exchange("GET /api/articles/:slug", path=ARTICLE)
+    return replace(exchange, started=started, resources=(ARTICLE,))
+
+
+def compared(recorder: Recorder, registry: Writes | None, exchange: object,
+             control: Observation, candidate: Observation, **settings: object) -> Comparison:
+    mirror = mirror_with(recorder, registry)
+    try:
+        mirror.submit(exchange, control, lambda: candidate,  # type: ignore[arg-type]
+                      make_experiment(**settings))
+        return recorder.wait()
+    finally:
+        mirror.close()
+
+
+def test_a_mismatch_that_raced_a_write_to_its_resource_is_concurrent_write(
+        recorder: Recorder, writes: Writes) -> None:
+    writes.begin([ARTICLE, "/api/articles"], start=1000.0)  # still running
+    comparison = compared(recorder, writes, read(started=1000.5),
+                          make_observation({"favoritesCount": 1}),
+                          make_observation({"favoritesCount": 2}))
+    assert comparison.outcome is Outcome.CONCURRENT_WRITE
+    assert ARTICLE in comparison.result.reason
+    assert comparison.result.paths == ["body.favoritesCount"]  # kept, for diagnosis
+
+
+def test_a_match_that_raced_a_write_stays_a_match(recorder: Recorder, writes: Writes) -> None:
+    writes.begin([ARTICLE], start=1000.0)
+    same = make_observation({"favoritesCount": 1})
+    assert compared(recorder, writes, read(1000.5), same, same).outcome is Outcome.MATCH
+
+
+def test_a_mismatch_without_a_racing_write_stays_a_mismatch(recorder: Recorder,
+                                                            writes: Writes) -> None:
+    done = writes.begin([ARTICLE], start=1000.0)
+    writes.end(done, end=1000.2)  # answered before this read arrived
+    writes.begin(["/api/articles/other"], start=1000.0)  # another article, still running
+    comparison = compared(recorder, writes, read(started=1000.5),
+                          make_observation({"favoritesCount": 1}),
+                          make_observation({"favoritesCount": 2}))
+    assert comparison.outcome is Outcome.MISMATCH
+
+
+def test_a_dry_run_does_not_race_itself_but_does_race_another_write(recorder: Recorder,
+                                                                    writes: Writes) -> None:
+    own = writes.begin([ARTICLE, "/api/articles"], start=1000.0)
+    exchange = replace(make_exchange("POST /api/articles/:slug/favorite",
+                                     path=ARTICLE + "/favorite"),
+                       started=1000.0, resources=(ARTICLE,), write=own)
+    control, candidate = make_observation({"n": 3}), make_observation({"n": 2})
+    alone = compared(recorder, writes, exchange, control, candidate, writes="dry-run")
+    assert alone.outcome is Outcome.MISMATCH
+    writes.begin([ARTICLE, "/api/articles"], start=1000.1)  # another client's favourite
+    raced = compared(Recorder(), writes, exchange, control, candidate, writes="dry-run")
+    assert raced.outcome is Outcome.CONCURRENT_WRITE
+
+
+def test_without_a_registry_a_mismatch_is_a_mismatch(recorder: Recorder) -> None:
+    comparison = compared(recorder, None, read(started=0.0), make_observation({"n": 1}),
+                          make_observation({"n": 2}))
+    assert comparison.outcome is Outcome.MISMATCH
+
+
+def test_concurrent_writes_are_counted_apart_from_parity() -> None:
+    report = RouteReport("GET /api/articles/:slug", compared=10)
+    report.outcomes.update({"match": 6, "mismatch": 0, "concurrent_write": 4})
+    assert report.match_pct == 100.0  # neither a match nor a mismatch
+    assert report.as_dict()["concurrent_write"] == 4
