@@ -26,7 +26,9 @@ def bios(database_url: str) -> list[str | None]:
         engine.dispose()
 
 
+@pytest.mark.parametrize("worker_class", ["gthread", "gevent"])
 def test_writes_on_reads_and_escaped_dry_run_writes_are_the_candidates_failures(
+    worker_class: str,
     databases: DatabaseFactory,
     start_legacy: Callable[..., ServerProcess],
     start_shadow_proxy: Callable[..., ServerProcess],
@@ -34,7 +36,8 @@ def test_writes_on_reads_and_escaped_dry_run_writes_are_the_candidates_failures(
 ) -> None:
     database = databases.create("postgresql")
     legacy = start_legacy(database)
-    proxy = start_shadow_proxy(shadowed_routes(), database, legacy.url, app=ALTERED)
+    proxy = start_shadow_proxy(shadowed_routes(), database, legacy.url, app=ALTERED,
+                               worker_class=worker_class)
     api = http(proxy.url)
     user = {"username": "reader", "email": "reader@example.com", "password": "password123"}
     token = api.post("/api/users", json={"user": user}).json()["user"]["token"]

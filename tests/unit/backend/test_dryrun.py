@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from typing import Any
 
@@ -173,3 +174,32 @@ def test_a_commit_of_the_dry_run_transaction_is_refused_and_reported(app: Flask,
     # the seam leaves the pooled connection usable and writable afterwards
     assert api.client.post("/api/test-commit").status_code == 200
     assert bios(app) == ["committed"]
+
+
+def test_a_marked_request_in_flight_does_not_judge_another_threads_writes(app: Flask,
+                                                                          api: Api) -> None:
+    inside, release = threading.Event(), threading.Event()
+
+    def slow_read() -> dict[str, int]:
+        count = db.session.query(User).count()
+        inside.set()
+        release.wait(10)
+        return {"count": count}
+
+    app.add_url_rule("/api/test-slow", view_func=slow_read)
+    api.register("jake")
+    answers: list[Any] = []
+    marked = threading.Thread(target=lambda: answers.append(api.client.get(
+        "/api/test-slow", headers={dryrun.HEADER: dryrun.marker(app, dryrun.READ_ONLY)})))
+    marked.start()
+    try:
+        assert inside.wait(10)
+        # meanwhile, on this thread, an unmarked write commits as usual
+        other = app.test_client().post("/api/users", json=NEW_USER)
+        assert other.status_code == 201
+    finally:
+        release.set()
+        marked.join(10)
+    assert answers[0].status_code == 200
+    assert effects(answers[0]) == {"mode": "read-only", "escaped": [], "wrote_during_read": []}
+    assert count_users(app) == 2
