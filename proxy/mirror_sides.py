@@ -3,21 +3,32 @@
 Each call sends the Exchange again (method, path, query, headers including Authorization
 and X-Request-ID, body) and returns the answer as a shadow Observation, its body read up to
 ``cap`` bytes (a longer one is cut there and compares as different).
+
+A marked call to the backend (dry-run write or read-only read) gets the seam's report in the
+``X-Strangler-Effects`` header, which is taken off the answer before it is compared: a write
+that would have escaped the rollback makes the candidate's Observation an ``EscapedWrite``
+failure (``escaped_write``), a write during a read a ``WroteDuringRead`` one
+(``candidate_error``, "candidate wrote during a read").
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
 
+from backend.dryrun import EFFECTS_HEADER
 from proxy.dryrun import ENVIRON_KEY
 from proxy.flask_side import backend_environ, replayed
 from proxy.schema import Timeouts
 from proxy.upstream import LegacyClient
 from shadow import Exchange, Observation
+from shadow.observation import EscapedWrite, WroteDuringRead
+
+_EFFECTS = EFFECTS_HEADER.lower()
 
 
 def _read(chunks: Any, cap: int) -> bytes:
@@ -36,7 +47,8 @@ def _body(exchange: Exchange) -> list[bytes] | None:
 
 def call_flask(app: Flask, exchange: Exchange, *, cap: int,
                marker: str | None = None) -> Observation:
-    """Run the request through the backend's WSGI app; ``marker`` makes it a dry-run."""
+    """Run the request through the backend's WSGI app; ``marker`` makes it a dry-run
+    (or a read-only read), whose escapes are reported as the candidate's failure."""
     body = _body(exchange)
     env = backend_environ(replayed(exchange), exchange, iter(body) if body is not None else None)
     if marker is not None:
@@ -53,7 +65,26 @@ def call_flask(app: Flask, exchange: Exchange, *, cap: int,
         data = _read(chunks, cap)
     finally:
         getattr(chunks, "close", lambda: None)()
-    return Observation(head[0], head[1], data, time.perf_counter() - started)
+    duration = time.perf_counter() - started
+    headers = [(name, value) for name, value in head[1] if name.lower() != _EFFECTS]
+    reports = [value for name, value in head[1] if name.lower() == _EFFECTS]
+    failure = _effects_failure(reports[0]) if marker is not None and reports else None
+    if failure is not None:
+        return Observation.failed(failure, duration)
+    return Observation(head[0], headers, data, duration)
+
+
+def _effects_failure(report: str) -> Exception | None:
+    """Return the candidate's failure the seam's report shows, or None if it shows none."""
+    effects = json.loads(report)
+    escaped, wrote = effects.get("escaped") or [], effects.get("wrote_during_read") or []
+    if escaped:
+        return EscapedWrite(f"candidate's {effects.get('mode')} wrote outside its rolled-back"
+                            f" transaction (refused): {'; '.join(escaped)[:200]}")
+    if wrote:
+        return WroteDuringRead(f"candidate wrote during a read (refused by its read-only"
+                               f" transaction): {'; '.join(wrote)[:200]}")
+    return None
 
 
 def call_legacy(client: LegacyClient, base_url: str, exchange: Exchange, timeouts: Timeouts,

@@ -7,7 +7,9 @@ when the response has been sent, hands the control's Observation and a candidate
 worker's Mirror (shadow/), which runs it off the request path. Bodies over the cap are not
 compared (recorded as ``ignored``). Writes are mirrored only with ``writes: dry-run`` and a
 Flask candidate: it runs first, under a signed dry-run marker, waited for at most the
-candidate timeout (proxy.mirror_sides).
+candidate timeout (proxy.mirror_sides). A Flask candidate's mirrored reads carry a marker
+signed ``read-only``: they run in a read-only transaction, so a write on a read fails as the
+candidate's own ``candidate_error`` and never reaches the shared data.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from dataclasses import replace
 from typing import Any
 
 from proxy.body import BodyTooLarge
-from proxy.dryrun import dry_run_marker
+from proxy.dryrun import dry_run_marker, read_only_marker
 from proxy.mirror_sides import Sides
 from proxy.schema import ShadowDefaults
 from shadow import (
@@ -219,10 +221,18 @@ class Shadow:
         if self.first is not None:
             first = self.first
             return lambda: first
-        return self._caller(exchange.candidate_side, exchange)
+        return self._caller(exchange.candidate_side, exchange,
+                            read_only=exchange.candidate_side == "flask" and self.safe)
 
-    def _caller(self, side: str, exchange: Exchange) -> Callable[[], Observation]:
-        return lambda: self.sides.call(side, exchange, timeout=self.timeout, cap=self.cap)
+    def _caller(self, side: str, exchange: Exchange,
+                read_only: bool = False) -> Callable[[], Observation]:
+        def call() -> Observation:
+            # signed at call time: the marker is valid for 30 s, the call may wait in the queue
+            marker = read_only_marker(self.sides.backend().config) if read_only else None
+            return self.sides.call(side, exchange, timeout=self.timeout, cap=self.cap,
+                                   marker=marker)
+
+        return call
 
 
 def _raising(error: BaseException) -> Iterator[bytes]:

@@ -81,16 +81,17 @@ def report_command(since: str, as_json: bool, top: int) -> None:
     if not reports:
         click.echo(f"No comparisons since {since}.")
         return
-    header = ("route", "compared", "match", "mismatch", "ignored", "error", "timeout",
-              "unsafe", "overload", "racing", "match %", "cand p50/p99 ms",
+    header = ("route", "compared", "match", "mismatch", "ignored", "error", "escaped",
+              "timeout", "unsafe", "overload", "racing", "match %", "cand p50/p99 ms",
               "ctl p50/p99 ms")  # fmt: skip
     rows = [header]
     for r in reports:
         o = r.outcomes
         rows.append((
             r.route, str(r.compared), str(r.match), str(r.mismatch), str(o["ignored"]),
-            str(o["candidate_error"]), str(o["timeout"]), str(o["skipped_unsafe"]),
-            str(o["skipped_overload"]), str(o["concurrent_write"]), _pct(r.match_pct),
+            str(o["candidate_error"]), str(o["escaped_write"]), str(o["timeout"]),
+            str(o["skipped_unsafe"]), str(o["skipped_overload"]), str(o["concurrent_write"]),
+            _pct(r.match_pct),
             f"{_ms(r.candidate_p50)}/{_ms(r.candidate_p99)}",
             f"{_ms(r.control_p50)}/{_ms(r.control_p99)}",
         ))  # fmt: skip

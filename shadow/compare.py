@@ -5,14 +5,16 @@ from __future__ import annotations
 from shadow.clean import clean_pair, same_head
 from shadow.differences import differences
 from shadow.document import shown
-from shadow.observation import Difference, Kind, Observation, Outcome, Result
+from shadow.observation import Difference, EscapedWrite, Kind, Observation, Outcome, Result
 from shadow.rules import Rules
 
 
 def compare(control: Observation, candidate: Observation, rules: Rules | None = None) -> Result:
     """Return the Result of comparing ``candidate`` with ``control``.
 
-    - candidate raised: ``timeout`` (a timeout exception) or ``candidate_error``;
+    - candidate raised: ``timeout`` (a timeout exception), ``escaped_write`` (its dry-run
+      seam refused a write that would have outlived the rollback) or ``candidate_error``
+      (anything else, a write during a read-only read included);
     - control raised, or both answered 5xx while ``rules.excuse_server_errors``: ``ignored``
       (neither gave a response worth comparing);
     - byte-equal bodies with equal status and headers: ``match`` without parsing the bodies
@@ -23,7 +25,9 @@ def compare(control: Observation, candidate: Observation, rules: Rules | None = 
     """
     rules = rules or Rules()
     if candidate.exception is not None:
-        outcome = Outcome.TIMEOUT if candidate.timed_out else Outcome.CANDIDATE_ERROR
+        outcome = (Outcome.TIMEOUT if candidate.timed_out
+                   else Outcome.ESCAPED_WRITE if isinstance(candidate.exception, EscapedWrite)
+                   else Outcome.CANDIDATE_ERROR)
         return Result(outcome, reason=_describe(candidate.exception))
     if control.exception is not None:
         return Result(Outcome.IGNORED, reason=f"control failed: {_describe(control.exception)}")

@@ -17,6 +17,7 @@ class Outcome(enum.StrEnum):
     MISMATCH = "mismatch"
     IGNORED = "ignored"
     CANDIDATE_ERROR = "candidate_error"
+    ESCAPED_WRITE = "escaped_write"  # a dry-run write that would have outlived its rollback
     TIMEOUT = "timeout"
     SKIPPED_UNSAFE = "skipped_unsafe"
     SKIPPED_OVERLOAD = "skipped_overload"
@@ -31,6 +32,18 @@ class Kind(enum.StrEnum):
     MISSING_IN_CANDIDATE = "missing_in_candidate"
     EXTRA_IN_CANDIDATE = "extra_in_candidate"
     ORDER_CHANGED = "order_changed"
+
+
+class CandidateWrote(Exception):
+    """The candidate wrote where it must not, as its dry-run seam reported (never the control)."""
+
+
+class WroteDuringRead(CandidateWrote):
+    """A mirrored read tried to write (its read-only transaction refused): ``candidate_error``."""
+
+
+class EscapedWrite(CandidateWrote):
+    """A dry-run's write or commit would have escaped its rollback: ``escaped_write``."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,13 +2,13 @@
 
 Every parity figure is computed here; the dashboard and the CLI only present them.
 ``compared`` counts requests whose candidate was actually tried (match, mismatch, ignored,
-candidate_error, timeout, concurrent_write); skipped_unsafe and skipped_overload are counted
-beside it. ``concurrent_write`` (a difference explained by another write racing the
-comparison, shadow.concurrency) is neither a match nor a mismatch: it is its own figure in
-``outcomes``, outside ``match_pct``.
+candidate_error, escaped_write, timeout, concurrent_write); skipped_unsafe and
+skipped_overload are counted beside it. ``concurrent_write`` (a difference explained by another
+write racing the comparison, shadow.concurrency) is neither a match nor a mismatch: it is its
+own figure in ``outcomes``, outside ``match_pct``.
 ``traffic`` counts every shadowed request, skipped ones included. ``match_pct`` is
 matches / (matches + mismatches), None when there were neither; ``timeline`` gives the same
-figure per time bucket. ``candidate_failures`` are candidate errors and timeouts.
+figure per time bucket. ``candidate_failures`` are candidate errors, escaped writes and timeouts.
 Latency percentiles are nearest-rank, in milliseconds.
 """
 
@@ -26,7 +26,7 @@ from shadow import schema
 from shadow.observation import Outcome
 
 SKIPPED = (Outcome.SKIPPED_UNSAFE, Outcome.SKIPPED_OVERLOAD)
-CANDIDATE_FAILURES = (Outcome.CANDIDATE_ERROR, Outcome.TIMEOUT)
+CANDIDATE_FAILURES = (Outcome.CANDIDATE_ERROR, Outcome.TIMEOUT, Outcome.ESCAPED_WRITE)
 JUDGED = (Outcome.MATCH, Outcome.MISMATCH)
 
 
@@ -63,7 +63,7 @@ class RouteReport:
 
     @property
     def candidate_failures(self) -> int:
-        """Return the requests the candidate failed: errors and timeouts."""
+        """Return the requests the candidate failed: errors, escaped writes and timeouts."""
         return sum(self.outcomes.get(str(o), 0) for o in CANDIDATE_FAILURES)
 
     @property

@@ -45,6 +45,8 @@ def test_report_table(filled: str) -> None:
     assert header.split()[:4] == ["route", "compared", "match", "mismatch"]
     assert line.startswith(ROUTE)
     assert line.split()[2:6] == ["2", "1", "1", "0"]  # compared, match, mismatch, ignored
+    assert header.split()[5:7] == ["error", "escaped"]  # escaped writes get their own column
+    assert line.split()[6:8] == ["0", "0"]
     assert "50.0" in line
     assert "1  body.profile.bio" in output
 

@@ -2,6 +2,9 @@
 
 Served by gunicorn as ``tests.integration.shadow_proxy.altered:app`` so that shadow tests can
 seed differences in the candidate; legacy ignores the header, so the control is unchanged.
+``write-on-read`` and ``escape`` misbehave inside the backend, after its dry-run seam began:
+every user's bio is rewritten through the request's session (and committed), or on a
+connection of its own.
 """
 
 from __future__ import annotations
@@ -11,10 +14,15 @@ import time
 import uuid
 from typing import Any
 
-from flask import Flask
+import sqlalchemy as sa
+from flask import Flask, request
 
 from backend import create_app as create_backend
+from backend.database import db
+from backend.models import User
 from rollout import create_app
+
+IN_BACKEND = ("write-on-read", "escape")
 
 
 def _alter(how: str, status: str, headers: list, body: bytes) -> tuple[str, list, bytes]:
@@ -57,7 +65,7 @@ class AlteredBackend:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         how = environ.get("HTTP_X_TEST_ALTER")
-        if not how:
+        if not how or how in IN_BACKEND:
             return self.app(environ, start_response)
         if how == "hang":
             time.sleep(3)
@@ -75,4 +83,16 @@ class AlteredBackend:
         return [body]
 
 
-app = create_app({"BACKEND_APP": AlteredBackend(create_backend())})
+def _misbehave() -> None:
+    how = request.headers.get("X-Test-Alter")
+    if how == "write-on-read":
+        db.session.execute(sa.update(User).values(bio="rewritten by a read"))
+        db.session.commit()
+    elif how == "escape":
+        with db.engine.begin() as connection:
+            connection.execute(sa.update(User).values(bio="escaped"))
+
+
+backend = create_backend()
+backend.before_request(_misbehave)  # after the dry-run seam's own hook
+app = create_app({"BACKEND_APP": AlteredBackend(backend)})

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import threading
 import time
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from itsdangerous import TimestampSigner
 
@@ -80,3 +84,122 @@ def test_the_marker_secret_can_be_its_own(app: Flask, api: Api) -> None:
     ok = api.client.post("/api/users", json=NEW_USER, headers={dryrun.HEADER: dryrun.marker(app)})
     assert ok.status_code == 201
     assert count_users(app) == 0
+
+
+def bios(app: Flask) -> list[str | None]:
+    with app.app_context():
+        return [user.bio for user in db.session.query(User).order_by(User.id)]
+
+
+def writing_routes(app: Flask) -> None:
+    """Routes that misbehave as a migration bug would: a write on a GET, writes that escape."""
+
+    def rewrite_on_read() -> dict[str, str]:
+        for user in db.session.query(User):
+            user.bio = "rewritten by a read"
+        db.session.commit()
+        return {"ok": "yes"}
+
+    def write_on_own_connection() -> dict[str, str]:
+        with db.engine.begin() as connection:
+            connection.execute(sa.update(User).values(bio="escaped"))
+        return {"ok": "yes"}
+
+    def commit_the_outer_transaction() -> dict[str, str]:
+        db.session.query(User).update({"bio": "committed"})
+        db.session.connection().commit()
+        return {"ok": "yes"}
+
+    app.add_url_rule("/api/test-rewrite-on-read", view_func=rewrite_on_read)
+    app.add_url_rule("/api/test-own-connection", view_func=write_on_own_connection,
+                     methods=["GET", "POST"])
+    app.add_url_rule("/api/test-commit", view_func=commit_the_outer_transaction, methods=["POST"])
+
+
+def effects(response: Any) -> dict[str, Any]:
+    return json.loads(response.headers[dryrun.EFFECTS_HEADER])
+
+
+def test_a_read_only_read_answers_normally_and_reports_nothing(app: Flask, api: Api) -> None:
+    api.register("jake")
+    response = api.client.get("/api/profiles/jake",
+                              headers={dryrun.HEADER: dryrun.marker(app, dryrun.READ_ONLY)})
+    assert response.status_code == 200
+    assert response.json["profile"]["username"] == "jake"
+    assert effects(response) == {"mode": "read-only", "escaped": [], "wrote_during_read": []}
+
+
+def test_a_request_without_a_marker_gets_no_effects_header(app: Flask, api: Api) -> None:
+    api.register("jake")
+    assert dryrun.EFFECTS_HEADER not in api.client.get("/api/profiles/jake").headers
+    dry = api.client.get("/api/profiles/jake", headers={dryrun.HEADER: dryrun.marker(app)})
+    assert effects(dry) == {"mode": "dry-run", "escaped": [], "wrote_during_read": []}
+
+
+def test_a_write_during_a_read_only_read_fails_and_is_reported(app: Flask, api: Api) -> None:
+    writing_routes(app)
+    api.register("jake")
+    response = api.client.get("/api/test-rewrite-on-read",
+                              headers={dryrun.HEADER: dryrun.marker(app, dryrun.READ_ONLY)})
+    assert response.status_code == 500
+    [statement] = effects(response)["wrote_during_read"]
+    assert statement.startswith("UPDATE users SET bio=")
+    assert bios(app) == [None]
+    # the same route unmarked does write: the read-only transaction is what stopped it
+    assert api.client.get("/api/test-rewrite-on-read").status_code == 200
+    assert bios(app) == ["rewritten by a read"]
+
+
+@pytest.mark.parametrize("mode", ["dry-run", dryrun.READ_ONLY])
+def test_a_write_on_another_connection_is_refused_and_reported(app: Flask, api: Api,
+                                                               mode: str) -> None:
+    writing_routes(app)
+    api.register("jake")
+    response = api.client.post("/api/test-own-connection",
+                               headers={dryrun.HEADER: dryrun.marker(app, mode)})
+    assert response.status_code == 500
+    [statement] = effects(response)["escaped"]
+    assert statement.startswith("UPDATE users SET bio=")
+    assert bios(app) == [None]
+
+
+def test_a_commit_of_the_dry_run_transaction_is_refused_and_reported(app: Flask,
+                                                                     api: Api) -> None:
+    writing_routes(app)
+    api.register("jake")
+    response = api.client.post("/api/test-commit", headers={dryrun.HEADER: dryrun.marker(app)})
+    assert response.status_code == 500
+    assert effects(response)["escaped"] == ["COMMIT"]
+    assert bios(app) == [None]
+    # the seam leaves the pooled connection usable and writable afterwards
+    assert api.client.post("/api/test-commit").status_code == 200
+    assert bios(app) == ["committed"]
+
+
+def test_a_marked_request_in_flight_does_not_judge_another_threads_writes(app: Flask,
+                                                                          api: Api) -> None:
+    inside, release = threading.Event(), threading.Event()
+
+    def slow_read() -> dict[str, int]:
+        count = db.session.query(User).count()
+        inside.set()
+        release.wait(10)
+        return {"count": count}
+
+    app.add_url_rule("/api/test-slow", view_func=slow_read)
+    api.register("jake")
+    answers: list[Any] = []
+    marked = threading.Thread(target=lambda: answers.append(api.client.get(
+        "/api/test-slow", headers={dryrun.HEADER: dryrun.marker(app, dryrun.READ_ONLY)})))
+    marked.start()
+    try:
+        assert inside.wait(10)
+        # meanwhile, on this thread, an unmarked write commits as usual
+        other = app.test_client().post("/api/users", json=NEW_USER)
+        assert other.status_code == 201
+    finally:
+        release.set()
+        marked.join(10)
+    assert answers[0].status_code == 200
+    assert effects(answers[0]) == {"mode": "read-only", "escaped": [], "wrote_during_read": []}
+    assert count_users(app) == 2

@@ -17,6 +17,7 @@ from tests.support.upstream import Upstream
 def backend_app() -> Flask:
     """A Flask backend that implements GET /api/tags and GET /api/articles/<slug>."""
     app = Flask("fake_backend")
+    app.config["JWT_SECRET"] = "fake-backend-secret"  # signs the dry-run/read-only markers
 
     @app.get("/api/tags")
     def tags():

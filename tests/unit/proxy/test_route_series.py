@@ -33,8 +33,8 @@ routes:
   - route: GET /api/series
     serve: flask
 """
-ALL = {"match", "mismatch", "ignored", "candidate_error", "timeout", "skipped_overload",
-       "concurrent_write"}
+ALL = {"match", "mismatch", "ignored", "candidate_error", "escaped_write", "timeout",
+       "skipped_overload", "concurrent_write"}
 
 
 def value(name: str, **labels: str) -> float | None:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from proxy.dryrun import dry_run_signer
 from proxy.flask_side import backend_environ, replayed
 from proxy.mirror_sides import call_flask
 from proxy.mirroring import Shadow
@@ -96,7 +97,9 @@ def test_a_read_is_sent_to_the_candidate_with_its_body_and_compared(mirror, reco
     assert (comparison.outcome, comparison.route, comparison.request_id) == (
         Outcome.MATCH, "GET /api/tags", "r-1")
     [(side, sent, marker)] = sides.calls
-    assert (side, sent.body, marker) == ("flask", b"abc", None)
+    assert (side, sent.body) == ("flask", b"abc")
+    # a Flask candidate's read runs read-only: the marker is signed "read-only"
+    assert dry_run_signer(sides.backend().config).unsign(marker) == b"read-only"
     assert sent.with_body(None) == exchange  # the same request, now carrying its body
 
 
@@ -106,6 +109,7 @@ def test_a_mismatch_is_rechecked_on_the_control(mirror, recorder) -> None:
     comparison = recorder.wait()
     assert comparison.outcome is Outcome.IGNORED  # the control now answers as the candidate
     assert [side for side, _, _ in sides.calls] == ["flask", "legacy"]
+    assert sides.calls[1][2] is None  # the control is asked again as the client asked it
 
 
 def test_a_body_over_the_cap_is_recorded_not_compared(mirror, recorder) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pytest
 
 from shadow.compare import compare
-from shadow.observation import Kind, Observation, Outcome
+from shadow.observation import EscapedWrite, Kind, Observation, Outcome, WroteDuringRead
 from shadow.paths import FieldPath
 from shadow.rules import Rules
 
@@ -217,6 +217,8 @@ def test_unordered_lists_declared_by_path(observe) -> None:
         (ValueError("garbage"), Outcome.CANDIDATE_ERROR),
         (TimeoutError("slow"), Outcome.TIMEOUT),
         (type("ReadTimeout", (Exception,), {})("read"), Outcome.TIMEOUT),
+        (EscapedWrite("dry-run committed"), Outcome.ESCAPED_WRITE),
+        (WroteDuringRead("candidate wrote during a read"), Outcome.CANDIDATE_ERROR),
     ],
 )
 def test_candidate_failure_is_recorded_without_comparison(observe, exception, outcome) -> None:
