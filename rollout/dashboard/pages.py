@@ -19,7 +19,7 @@ from rollout.dashboard.blueprint import bp
 from rollout.dashboard.chart import parity_chart
 from rollout.dashboard.jsondiff import side_by_side
 from rollout.dashboard.login import operator_required
-from rollout.dashboard.readiness import RouteRow, Thresholds, overview_rows
+from rollout.dashboard.readiness import RouteRow, Thresholds, judge, overview_rows
 
 WINDOWS = {"1h": timedelta(hours=1), "24h": timedelta(days=1), "7d": timedelta(days=7)}
 
@@ -30,7 +30,9 @@ def _window() -> tuple[str, timedelta]:
 
 
 def _thresholds() -> Thresholds:
-    return Thresholds(current_app.config["READY_PARITY"], current_app.config["READY_COMPARISONS"])
+    config = current_app.config
+    return Thresholds(config["READY_PARITY"], config["READY_COMPARISONS"],
+                      config["READY_LATENCY_RATIO"])
 
 
 def _rows(window: timedelta) -> tuple[list[RouteRow], route_file.RouteFileView]:
@@ -87,9 +89,12 @@ def route_page(method: str, path: str) -> str:
     detail = parity.route_detail(route, window)
     diffs = [side_by_side(m.control, m.candidate, [d["path"] for d in m.sample.differences])
              for m in detail.mismatches]
+    limits = _thresholds()
+    verdict = judge(detail.figures, entry is not None and entry.shadow_side is not None, limits)
     return render_template(
         "dashboard/route.html", route=route, state=view.state_of(route),
         entry=entry, detail=detail, diffs=diffs, window=name, windows=WINDOWS,
+        verdict=verdict, limits=limits,
         changes=route_file.audit_log(limit=20, route=route), problems=view.problems,
         states=STATES,
     )

@@ -53,6 +53,8 @@ def test_report_json(filled: str) -> None:
     [row] = json.loads(run("report", "--json", url=filled))
     assert (row["route"], row["compared"], row["match"], row["mismatch"]) == (ROUTE, 2, 1, 1)
     assert row["top_paths"] == [{"path": "body.profile.bio", "count": 1}]
+    assert (row["control_p99_ms"], row["candidate_p99_ms"], row["latency_ratio"]) == (
+        20.0, 30.0, 1.5)  # the fixture's defaults: 20 ms and 30 ms
 
 
 def test_show_prints_path_and_both_values(filled: str) -> None:
