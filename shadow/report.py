@@ -8,6 +8,8 @@ matches / (matches + mismatches), None when there were neither; ``timeline`` giv
 figure per time bucket. ``candidate_failures`` are candidate errors and timeouts.
 Latency percentiles are nearest-rank, in milliseconds, over every comparison of the window
 that timed the side; ``latency_ratio`` is candidate p99 / control p99 (None without both).
+``coverage`` (shadow.coverage) is what the compared requests exercised: the control's
+statuses, the fields ever filled and the list lengths of its JSON bodies.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from shadow import schema
+from shadow.coverage import Coverage
 from shadow.observation import Outcome
 
 SKIPPED = (Outcome.SKIPPED_UNSAFE, Outcome.SKIPPED_OVERLOAD)
@@ -40,6 +43,7 @@ class RouteReport:
     candidate_p99: float | None = None
     control_p50: float | None = None
     control_p99: float | None = None
+    coverage: Coverage = field(default_factory=Coverage)
 
     @property
     def latency_ratio(self) -> float | None:
@@ -87,6 +91,7 @@ class RouteReport:
             row[f"{name}_ms"] = getattr(self, name)
         ratio = self.latency_ratio
         row["latency_ratio"] = ratio if ratio is None or math.isfinite(ratio) else None
+        row["coverage"] = self.coverage.as_dict()
         return row
 
 
@@ -167,6 +172,7 @@ def _reports(connection: sa.Connection, since: datetime, top: int,
     for name, path, count in ranked:
         if name in reports and len(reports[name].top_paths) < top:
             reports[name].top_paths.append((path, count))
+    _coverage(connection, since, only, reports)
     for name, figures in _latencies(connection, since, only).items():
         if name in reports:
             for key, value in figures.items():
@@ -203,6 +209,24 @@ def timeline(engine: sa.Engine, route: str, start: datetime, end: datetime,
             matches[index] += count
     return [Point(starts[i], totals[i], 100.0 * matches[i] / totals[i] if totals[i] else None)
             for i in range(buckets)]
+
+
+def _coverage(connection: sa.Connection, since: datetime, only: tuple[Any, ...],
+              reports: dict[str, RouteReport]) -> None:
+    """Fill each report's coverage: compared requests' statuses, then their body summaries."""
+    table = schema.comparisons
+    compared = (table.c.compared_at >= since, table.c.outcome.not_in([str(o) for o in SKIPPED]),
+                *only)
+    for name, status, count in connection.execute(
+            sa.select(table.c.route, table.c.control_status, sa.func.count())
+            .where(*compared).group_by(table.c.route, table.c.control_status)):
+        if name in reports and status is not None:
+            reports[name].coverage.statuses[str(status)] = count
+    for name, summary in connection.execute(
+            sa.select(table.c.route, table.c.coverage)
+            .where(*compared, table.c.coverage.is_not(None))):
+        if name in reports:
+            reports[name].coverage.add(summary)
 
 
 LATENCIES = tuple((f"{side}_{label}", side, q) for side in ("candidate", "control")

@@ -19,7 +19,13 @@ from rollout.dashboard.blueprint import bp
 from rollout.dashboard.chart import parity_chart
 from rollout.dashboard.jsondiff import side_by_side
 from rollout.dashboard.login import operator_required
-from rollout.dashboard.readiness import RouteRow, Thresholds, judge, overview_rows
+from rollout.dashboard.readiness import (
+    RouteRow,
+    Thresholds,
+    coverage_warning,
+    judge,
+    overview_rows,
+)
 
 WINDOWS = {"1h": timedelta(hours=1), "24h": timedelta(days=1), "7d": timedelta(days=7)}
 
@@ -75,6 +81,7 @@ def overview_json() -> Response:
     rows, view = _rows(window)
     return jsonify(window=name, problems=view.problems, routes=[
         {"route": r.route, "state": r.state, "verdict": r.readiness, "reason": r.reason,
+         "warning": r.warning,
          **r.figures.as_dict()} for r in rows
     ])
 
@@ -94,7 +101,7 @@ def route_page(method: str, path: str) -> str:
     return render_template(
         "dashboard/route.html", route=route, state=view.state_of(route),
         entry=entry, detail=detail, diffs=diffs, window=name, windows=WINDOWS,
-        verdict=verdict, limits=limits,
+        verdict=verdict, limits=limits, warning=coverage_warning(detail.figures),
         changes=route_file.audit_log(limit=20, route=route), problems=view.problems,
         states=STATES,
     )

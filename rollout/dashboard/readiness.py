@@ -9,6 +9,10 @@ timeouts) in the window and the candidate's p99 latency is at most ``READY_LATEN
 times the control's. Routes that need attention come first: candidate failures, then parity
 below the threshold, then a candidate too slow, then routes still gathering comparisons, then
 ready ones, then routes nobody compares.
+
+A compared route whose traffic left gaps (shadow.coverage: only one status seen, or a list
+never non-empty) carries a "not covered" warning beside its readiness: parity over traffic
+that never had a non-empty feed says nothing about feeds. It is a warning, not a gate.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ class RouteRow:
     figures: Figures
     readiness: str  # a key of ATTENTION
     reason: str
+    warning: str = ""  # coverage_warning's, "" when none
 
     @property
     def ready(self) -> bool:
@@ -65,6 +70,14 @@ def judge(figures: Figures, compared: bool, limits: Thresholds) -> tuple[str, st
     return "ready", f"parity {parity:.2f}% over {figures.compared} comparisons{speed}"
 
 
+def coverage_warning(figures: Figures) -> str:
+    """Return "not covered: ..." naming what the compared traffic never exercised, or ""."""
+    if figures.compared == 0:
+        return ""
+    gaps = figures.report.coverage.gaps
+    return "not covered: " + "; ".join(gaps) if gaps else ""
+
+
 def overview_rows(
     states: dict[str, tuple[str, RouteEntry | None]],
     figures: dict[str, Figures],
@@ -81,6 +94,6 @@ def overview_rows(
         seen = figures.get(route, Figures.empty(route))
         shadowed = entry is not None and entry.shadow_side is not None
         readiness, reason = judge(seen, shadowed, limits)
-        rows.append(RouteRow(route, state, seen, readiness, reason))
+        rows.append(RouteRow(route, state, seen, readiness, reason, coverage_warning(seen)))
     rows.sort(key=lambda r: (ATTENTION[r.readiness], r.figures.parity or 0.0, r.route))
     return rows

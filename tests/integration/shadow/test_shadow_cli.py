@@ -55,6 +55,8 @@ def test_report_json(filled: str) -> None:
     assert row["top_paths"] == [{"path": "body.profile.bio", "count": 1}]
     assert (row["control_p99_ms"], row["candidate_p99_ms"], row["latency_ratio"]) == (
         20.0, 30.0, 1.5)  # the fixture's defaults: 20 ms and 30 ms
+    assert row["coverage"]["statuses"] == {"200": 2}
+    assert "body.profile.username" in row["coverage"]["filled"]
 
 
 def test_show_prints_path_and_both_values(filled: str) -> None:

@@ -161,3 +161,25 @@ def test_latencies_take_one_query_whatever_the_number_of_routes(engine, make_com
         return len(seen)
 
     assert statements(1) == statements(5)
+
+
+def test_coverage_says_what_the_compared_traffic_exercised(engine, make_comparison) -> None:
+    feed = "GET /api/articles/feed"
+    empty = {"articles": [], "articlesCount": 0}
+    batch = [make_comparison(empty, empty, route=feed) for _ in range(3)]
+    batch.append(make_comparison(empty, empty, route=feed, outcome=Outcome.SKIPPED_OVERLOAD))
+    store = ParityStore(engine)
+    store.record(batch)
+    report = route_report(engine, feed, NOW - timedelta(hours=1))
+    coverage = report.as_dict()["coverage"]
+    assert coverage["statuses"] == {"200": 3}  # the skipped request compared nothing
+    assert coverage["list_lengths"] == {"body.articles": {"min": 0, "max": 0}}
+    assert coverage["filled"] == ["body.articlesCount"]
+    assert coverage["gaps"] == ["only status 200 seen", "never a non-empty body.articles"]
+
+    full = {"articles": [{"slug": "a", "title": "A"}], "articlesCount": 1}
+    store.record([make_comparison(full, full, route=feed)])
+    coverage = route_report(engine, feed, NOW - timedelta(hours=1)).coverage
+    assert coverage.lists == {"body.articles": [0, 1]}
+    assert {"body.articles[*].slug", "body.articles[*].title"} <= coverage.filled
+    assert coverage.gaps == ["only status 200 seen"]

@@ -186,3 +186,20 @@ def test_a_candidate_slower_than_the_ratio_is_not_ready(make_app, databases, log
     assert row["reason"] == "candidate p99 7.0 ms > 1.2 x control p99 5.0 ms"
     page = client.get("/_strangler/routes/GET/api/articles/:slug").get_data(as_text=True)
     assert 'id="verdict" class="verdict-slower">slower' in page
+
+
+def test_coverage_is_shown_and_a_route_with_gaps_is_flagged_not_covered(seeded, login):
+    client = seeded.test_client()
+    login(client, "otto")
+    rows = {r["route"]: r for r in client.get("/_strangler/api/overview?window=1h").get_json()[
+        "routes"]}
+    article = rows[ARTICLE]
+    assert article["verdict"] == "ready"  # a warning, not a gate
+    assert article["warning"] == "not covered: only status 200 seen"
+    assert article["coverage"]["statuses"] == {"200": 30}
+    assert article["coverage"]["list_lengths"] == {"body.tags": {"min": 2, "max": 2}}
+    page = client.get("/_strangler/routes/GET/api/articles/:slug").get_data(as_text=True)
+    assert '<p class="warning">not covered: only status 200 seen</p>' in page
+    assert "<code>body.tags</code> 2–2" in page and "<code>body.tags[*]</code>" in page
+    overview = client.get("/_strangler/?window=1h").get_data(as_text=True)
+    assert '<small class="warning">not covered: only status 200 seen</small>' in overview

@@ -62,3 +62,18 @@ def test_a_slower_candidate_says_by_how_much():
     assert readiness == "slower"
     assert reason == "candidate p99 30.0 ms > 1.5 x control p99 10.0 ms"
     assert "candidate p99 1.2x" in judge(figures(match=100, p99=(10.0, 12.0)), True, LIMITS)[1]
+
+
+def test_coverage_gaps_are_a_warning_beside_the_readiness():
+    from rollout.dashboard.readiness import coverage_warning
+
+    seen = figures(match=100)
+    seen.report.coverage.statuses.update({"200": 90, "404": 10})
+    assert coverage_warning(seen) == ""
+    seen.report.coverage.lists["body.articles"] = [0, 0]
+    assert coverage_warning(seen) == "not covered: never a non-empty body.articles"
+    assert judge(seen, True, LIMITS)[0] == "ready"
+    del seen.report.coverage.statuses["404"]
+    assert coverage_warning(seen) == (
+        "not covered: only status 200 seen; never a non-empty body.articles")
+    assert coverage_warning(figures()) == ""  # nothing compared: nothing to warn about
