@@ -12,6 +12,7 @@ from flask_login import current_user
 from proxy.lifecycle import STATES
 from proxy.patterns import PatternError
 from proxy.schema import RouteEntry
+from proxy.table import UNMATCHED_ROUTE
 from proxy.validation import RouteFileError
 from rollout import route_file
 from rollout.dashboard import edits, parity
@@ -50,7 +51,12 @@ def _rows(window: timedelta) -> tuple[list[RouteRow], route_file.RouteFileView]:
 
 
 def route_url(route: str, endpoint: str = "dashboard.route_page", **values: Any) -> str:
-    """Return the URL of a route's page: ``/routes/GET/api/articles/:slug``."""
+    """Return the URL of a route's page: ``/routes/GET/api/articles/:slug``.
+
+    The pseudo-route of unmatched requests has its page at ``/routes/unmatched``.
+    """
+    if route == UNMATCHED_ROUTE and endpoint == "dashboard.route_page":
+        return url_for("dashboard.unmatched_page", **values)
     method, _, path = route.partition(" ")
     return url_for(endpoint, method=method, path=path.lstrip("/"), **values)
 
@@ -89,7 +95,16 @@ def overview_json() -> Response:
 @bp.route("/routes/<method>/<path:path>")
 def route_page(method: str, path: str) -> str:
     """Show one route: parity over time, differing paths, sampled mismatches, noise."""
-    route = f"{method.upper()} /{path}"
+    return _route_page(f"{method.upper()} /{path}")
+
+
+@bp.route("/routes/unmatched")
+def unmatched_page() -> str:
+    """Show the comparisons of requests no route matches (routes.yaml's shadow.unmatched)."""
+    return _route_page(UNMATCHED_ROUTE)
+
+
+def _route_page(route: str) -> str:
     name, window = _window()
     view = edits.read_routes()
     entry = view.entries.get(route)
@@ -102,6 +117,7 @@ def route_page(method: str, path: str) -> str:
         "dashboard/route.html", route=route, state=view.state_of(route),
         entry=entry, detail=detail, diffs=diffs, window=name, windows=WINDOWS,
         verdict=verdict, limits=limits, warning=coverage_warning(detail.figures),
+        pseudo=route == UNMATCHED_ROUTE,
         changes=route_file.audit_log(limit=20, route=route), problems=view.problems,
         states=STATES,
     )

@@ -203,3 +203,19 @@ def test_coverage_is_shown_and_a_route_with_gaps_is_flagged_not_covered(seeded, 
     assert "<code>body.tags</code> 2–2" in page and "<code>body.tags[*]</code>" in page
     overview = client.get("/_strangler/?window=1h").get_data(as_text=True)
     assert '<small class="warning">not covered: only status 200 seen</small>' in overview
+
+
+def test_unmatched_comparisons_have_a_row_and_a_page(seeded, login):
+    with seeded.app_context():
+        seed(db.engine, "(unmatched)", matches=4, mismatches=1)
+    client = seeded.test_client()
+    login(client, "otto")
+    overview = client.get("/_strangler/?window=1h")
+    assert overview.status_code == 200
+    assert '<a href="/_strangler/routes/unmatched"><code>(unmatched)</code></a>' in (
+        overview.get_data(as_text=True))
+    page = client.get("/_strangler/routes/unmatched")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "<code>(unmatched)</code>" in text and "80.00%" in text
+    assert "<h2>Flip</h2>" not in text  # nothing to flip: it is no route of routes.yaml
