@@ -47,6 +47,8 @@ def test_report_table(filled: str) -> None:
     assert line.split()[2:6] == ["2", "1", "1", "0"]  # compared, match, mismatch, ignored
     assert "50.0" in line
     assert "1  body.profile.bio" in output
+    assert line.endswith("1.50x")  # candidate p99 30 ms / control p99 20 ms
+    assert f"Not covered, {ROUTE}: only status 200 seen" in output
 
 
 def test_report_json(filled: str) -> None:
