@@ -48,7 +48,7 @@ def exchange_of(
 ) -> Exchange:
     """Return the request as one value: what either side is sent, now or again in shadow."""
     return Exchange(
-        route=decision.template, method=environ["REQUEST_METHOD"], request_id=rid,
+        route=decision.compared_as, method=environ["REQUEST_METHOD"], request_id=rid,
         path=decision.path, target=target,
         headers=tuple(upstream_headers(environ, rid).items()),
         environ=exchange_environ(environ), control_side=decision.side, started=time.time(),
@@ -110,8 +110,8 @@ class ProxyMiddleware:
             if not ex.enter(self.runtime.bulkheads[decision.side]):
                 return ex.error(503, f"{decision.side} is at its concurrency limit",
                                 kind="bulkhead")
-            experiment = table.experiments.get(decision.template)
-            if decision.route is not None and experiment is not None:
+            experiment = table.experiment_for(decision)
+            if experiment is not None:
                 runtime = self.runtime
                 sides = Sides(lambda: runtime.backend_app, runtime.client,
                               runtime.legacy_url(table), table.config.legacy.timeouts)

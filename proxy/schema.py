@@ -48,6 +48,9 @@ class ShadowDefaults(Strict):
     unordered: list[str] = []
     headers: list[str] = []
     excuse_server_errors: bool | None = None  # None: shadow.Rules' default (true)
+    # Compare requests no route matches (served by ``default``) with this side, under the
+    # pseudo-route UNMATCHED_ROUTE; None: never compared.
+    unmatched: Side | None = None
 
 
 class Weights(Strict):
@@ -110,3 +113,10 @@ class RouteFile(Strict):
     default: Side = "legacy"
     shadow: ShadowDefaults = ShadowDefaults()
     routes: list[RouteEntry] = []
+
+    @model_validator(mode="after")
+    def _unmatched_is_the_other_side(self) -> RouteFile:
+        if self.shadow.unmatched is not None and self.shadow.unmatched == self.default:
+            raise ValueError(f"shadow.unmatched: {self.shadow.unmatched} compares the side"
+                             " that serves unmatched requests (default)")
+        return self

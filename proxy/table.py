@@ -11,6 +11,11 @@ from proxy.patterns import RoutePattern
 from proxy.schema import RouteEntry, RouteFile, Side, Weights
 from shadow import Experiment
 
+UNMATCHED_ROUTE = "(unmatched)"  # the parity store's name for requests no route matches
+# The route an OPTIONS request without Access-Control-Request-Method belongs to, when
+# several routes share its path: the first method of this list that has one.
+OWNER_ORDER = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
 
 @dataclass(frozen=True)
 class Route:
@@ -37,6 +42,11 @@ class RouteDecision:
         """Return the metric/log label: the route template, never the raw path."""
         return self.route.template if self.route else "unmatched"
 
+    @property
+    def compared_as(self) -> str:
+        """Return the route its comparisons are recorded under (unmatched: UNMATCHED_ROUTE)."""
+        return self.route.template if self.route else UNMATCHED_ROUTE
+
 
 @dataclass
 class RouteTable:
@@ -52,6 +62,9 @@ class RouteTable:
         # Each shadowed route's settings, resolved once (validation refused bad rules already).
         self.experiments = {r.template: Experiment.from_settings(self.config.shadow, r.entry)
                             for r in self.routes if r.entry.shadow_side is not None}
+        # Requests no route matches are compared only when ``shadow.unmatched`` names a side.
+        self.unmatched_experiment = (Experiment.from_settings(self.config.shadow, None)
+                                     if self.config.shadow.unmatched is not None else None)
         self._exact: dict[tuple[str, tuple[str | None, ...]], Route] = {}
         self._by_shape: dict[tuple[str, int], list[Route]] = {}
         for route in self.routes:
@@ -71,12 +84,34 @@ class RouteTable:
                                                  and r.entry.serve.legacy > 0)
                    for r in self.routes)
 
+    def experiment_for(self, decision: RouteDecision) -> Experiment | None:
+        """Return how a decided request is compared, or None when it is not."""
+        if decision.route is None:
+            return self.unmatched_experiment
+        return self.experiments.get(decision.route.template)
+
     def match(self, method: str, segments: list[str]) -> Route | None:
         """Return the most specific route for ``method`` and canonical ``segments``."""
         route = self._match(method, segments)
         if route is None and method == "HEAD":
             route = self._match("GET", segments)
         return route
+
+    def _owner(self, segments: list[str], environ: Mapping[str, Any]) -> Route | None:
+        """Return the route an OPTIONS request on its path belongs to (it follows that route).
+
+        A preflight belongs to the route of the method it asks about
+        (Access-Control-Request-Method); a plain OPTIONS to the path's route, the first of
+        OWNER_ORDER's methods that has one.
+        """
+        asked = str(environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD", "")).strip().upper()
+        if asked and asked != "OPTIONS":
+            return self.match(asked, segments)
+        for method in OWNER_ORDER:
+            route = self._match(method, segments)
+            if route is not None:
+                return route
+        return None
 
     def _match(self, method: str, segments: list[str]) -> Route | None:
         lowered = tuple(s.lower() for s in segments)
@@ -97,6 +132,8 @@ class RouteTable:
     ) -> RouteDecision:
         """Return the route and serving side; the path is rebuilt in canonical form."""
         route = self.match(method, segments)
+        if route is None and method == "OPTIONS":
+            route = self._owner(segments, environ)
         if route is None:
             return RouteDecision(None, self.config.default, "/" + "/".join(segments))
         parts = [lit if lit is not None else seg for lit, seg in

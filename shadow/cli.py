@@ -83,7 +83,7 @@ def report_command(since: str, as_json: bool, top: int) -> None:
         return
     header = ("route", "compared", "match", "mismatch", "ignored", "error", "escaped",
               "timeout", "unsafe", "overload", "racing", "match %", "cand p50/p99 ms",
-              "ctl p50/p99 ms")  # fmt: skip
+              "ctl p50/p99 ms", "p99 ratio")  # fmt: skip
     rows = [header]
     for r in reports:
         o = r.outcomes
@@ -94,12 +94,16 @@ def report_command(since: str, as_json: bool, top: int) -> None:
             _pct(r.match_pct),
             f"{_ms(r.candidate_p50)}/{_ms(r.candidate_p99)}",
             f"{_ms(r.control_p50)}/{_ms(r.control_p99)}",
+            "-" if r.latency_ratio is None else f"{r.latency_ratio:.2f}x",
         ))  # fmt: skip
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     for row in rows:
         numbers = zip(row[1:], widths[1:], strict=True)
         cells = [row[0].ljust(widths[0])] + [cell.rjust(width) for cell, width in numbers]
         click.echo("  ".join(cells).rstrip())
+    for r in reports:
+        if r.coverage.gaps:
+            click.echo(f"\nNot covered, {r.route}: " + "; ".join(r.coverage.gaps))
     for r in reports:
         if r.top_paths:
             click.echo(f"\nTop differing paths, {r.route}:")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from shadow.clean import clean_pair, same_head
+from shadow.clean import clean, clean_pair, same_head
+from shadow.coverage import summarize
 from shadow.differences import differences
 from shadow.document import shown
 from shadow.observation import Difference, EscapedWrite, Kind, Observation, Outcome, Result
@@ -37,11 +38,14 @@ def compare(control: Observation, candidate: Observation, rules: Rules | None = 
         and (candidate.status or 0) >= 500
     ):
         return Result(Outcome.IGNORED, reason="both sides answered 5xx")
+    # Each judged answer carries its coverage summary (shadow.coverage): compare runs in the
+    # Mirror's workers, off the request path, and only the short summary travels to the store.
     if same_head(control, candidate, rules):
-        return Result(Outcome.MATCH)
+        return Result(Outcome.MATCH, coverage=summarize(clean(control, rules)))
     left, right = clean_pair(control, candidate, rules)
     if left == right:  # documents hold TRUE/FALSE, so == is JSON equality
-        return Result(Outcome.MATCH, control_doc=left, candidate_doc=right)
+        return Result(Outcome.MATCH, control_doc=left, candidate_doc=right,
+                      coverage=summarize(left))
     found, truncated = differences(
         left, right, limit=rules.max_differences, chars=rules.value_chars
     )
@@ -53,6 +57,7 @@ def compare(control: Observation, candidate: Observation, rules: Rules | None = 
         truncated=truncated,
         control_doc=left,
         candidate_doc=right,
+        coverage=summarize(left),
     )
 
 

@@ -114,6 +114,8 @@ class Result:
     reason: str | None = None
     control_doc: Any = field(default=None, repr=False, compare=False)
     candidate_doc: Any = field(default=None, repr=False, compare=False)
+    # shadow.coverage.summarize of the control's document, for the parity store.
+    coverage: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def matched(self) -> bool:

@@ -9,7 +9,10 @@ own figure in ``outcomes``, outside ``match_pct``.
 ``traffic`` counts every shadowed request, skipped ones included. ``match_pct`` is
 matches / (matches + mismatches), None when there were neither; ``timeline`` gives the same
 figure per time bucket. ``candidate_failures`` are candidate errors, escaped writes and timeouts.
-Latency percentiles are nearest-rank, in milliseconds.
+Latency percentiles are nearest-rank, in milliseconds, over every comparison of the window
+that timed the side; ``latency_ratio`` is candidate p99 / control p99 (None without both).
+``coverage`` (shadow.coverage) is what the compared requests exercised: the control's
+statuses, the fields ever filled and the list lengths of its JSON bodies.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from shadow import schema
+from shadow.coverage import Coverage
 from shadow.observation import Outcome
 
 SKIPPED = (Outcome.SKIPPED_UNSAFE, Outcome.SKIPPED_OVERLOAD)
@@ -42,6 +46,16 @@ class RouteReport:
     candidate_p99: float | None = None
     control_p50: float | None = None
     control_p99: float | None = None
+    coverage: Coverage = field(default_factory=Coverage)
+
+    @property
+    def latency_ratio(self) -> float | None:
+        """Return candidate p99 / control p99, None without both (inf over a 0 ms control)."""
+        if self.candidate_p99 is None or self.control_p99 is None:
+            return None
+        if self.control_p99 <= 0:
+            return math.inf if self.candidate_p99 > 0 else 1.0
+        return round(self.candidate_p99 / self.control_p99, 3)
 
     @property
     def match(self) -> int:
@@ -78,6 +92,9 @@ class RouteReport:
         row["top_paths"] = [{"path": path, "count": count} for path, count in self.top_paths]
         for name in ("candidate_p50", "candidate_p99", "control_p50", "control_p99"):
             row[f"{name}_ms"] = getattr(self, name)
+        ratio = self.latency_ratio
+        row["latency_ratio"] = ratio if ratio is None or math.isfinite(ratio) else None
+        row["coverage"] = self.coverage.as_dict()
         return row
 
 
@@ -158,12 +175,11 @@ def _reports(connection: sa.Connection, since: datetime, top: int,
     for name, path, count in ranked:
         if name in reports and len(reports[name].top_paths) < top:
             reports[name].top_paths.append((path, count))
-    for report in reports.values():
-        for side in ("candidate", "control"):
-            column = table.c[f"{side}_ms"]
-            p50, p99 = _percentiles(connection, report.route, column, since, (0.5, 0.99))
-            setattr(report, f"{side}_p50", p50)
-            setattr(report, f"{side}_p99", p99)
+    _coverage(connection, since, only, reports)
+    for name, figures in _latencies(connection, since, only).items():
+        if name in reports:
+            for key, value in figures.items():
+                setattr(reports[name], key, value)
     return [reports[name] for name in sorted(reports)]
 
 
@@ -198,27 +214,56 @@ def timeline(engine: sa.Engine, route: str, start: datetime, end: datetime,
             for i in range(buckets)]
 
 
-def _percentiles(
-    connection: sa.Connection,
-    route: str,
-    column: sa.Column,
-    since: datetime,
-    quantiles: tuple[float, ...],
-) -> list[float | None]:
+def _coverage(connection: sa.Connection, since: datetime, only: tuple[Any, ...],
+              reports: dict[str, RouteReport]) -> None:
+    """Fill each report's coverage: compared requests' statuses, then their body summaries."""
     table = schema.comparisons
-    where = (table.c.route == route, table.c.compared_at >= since, column.is_not(None))
-    n = connection.execute(sa.select(sa.func.count()).where(*where)).scalar_one()
-    if not n:
-        return [None for _ in quantiles]
-    values = []
-    for q in quantiles:
-        rank = max(1, math.ceil(q * n))
-        values.append(
-            connection.execute(
-                sa.select(column).where(*where).order_by(column).offset(rank - 1).limit(1)
-            ).scalar_one()
-        )
-    return values
+    compared = (table.c.compared_at >= since, table.c.outcome.not_in([str(o) for o in SKIPPED]),
+                *only)
+    for name, status, count in connection.execute(
+            sa.select(table.c.route, table.c.control_status, sa.func.count())
+            .where(*compared).group_by(table.c.route, table.c.control_status)):
+        if name in reports and status is not None:
+            reports[name].coverage.statuses[str(status)] = count
+    for name, summary in connection.execute(
+            sa.select(table.c.route, table.c.coverage)
+            .where(*compared, table.c.coverage.is_not(None))):
+        if name in reports:
+            reports[name].coverage.add(summary)
+
+
+LATENCIES = tuple((f"{side}_{label}", side, q) for side in ("candidate", "control")
+                  for label, q in (("p50", 0.5), ("p99", 0.99)))
+
+
+def _latencies(connection: sa.Connection, since: datetime,
+               only: tuple[Any, ...]) -> dict[str, dict[str, float | None]]:
+    """Return each route's latency percentiles (LATENCIES) since ``since``, in one query.
+
+    PostgreSQL computes them (percentile_disc is the nearest rank; it skips NULLs); elsewhere
+    the window's durations are read once and ranked here.
+    """
+    table = schema.comparisons
+    where = (table.c.compared_at >= since, *only)
+    if connection.dialect.name == "postgresql":
+        columns = [sa.func.percentile_disc(q).within_group(table.c[f"{side}_ms"]).label(key)
+                   for key, side, q in LATENCIES]
+        rows = connection.execute(
+            sa.select(table.c.route, *columns).where(*where).group_by(table.c.route))
+        return {row.route: {key: row._mapping[key] for key, _, _ in LATENCIES} for row in rows}
+    durations: dict[str, dict[str, list[float]]] = {}
+    for name, control, candidate in connection.execute(
+            sa.select(table.c.route, table.c.control_ms, table.c.candidate_ms).where(*where)):
+        sides = durations.setdefault(name, {"control": [], "candidate": []})
+        for side, value in (("control", control), ("candidate", candidate)):
+            if value is not None:
+                sides[side].append(value)
+    return {name: {key: _nearest_rank(sorted(sides[side]), q) for key, side, q in LATENCIES}
+            for name, sides in durations.items()}
+
+
+def _nearest_rank(ordered: list[float], q: float) -> float | None:
+    return ordered[max(1, math.ceil(q * len(ordered))) - 1] if ordered else None
 
 
 def latest_mismatches(engine: sa.Engine, route: str, *, limit: int = 10) -> list[Sample]:

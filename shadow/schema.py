@@ -24,6 +24,8 @@ comparisons = sa.Table(
     sa.Column("candidate_ms", sa.Float),
     sa.Column("request_id", sa.String(100)),
     sa.Column("compared_at", UtcTimestamp, nullable=False),
+    # shadow.coverage.summarize of the control's body (migration 0007); None: no JSON body.
+    sa.Column("coverage", sa.Text),
     sa.Index("ix_parity_comparisons_route_compared_at", "route", "compared_at"),
     sa.Index("ix_parity_comparisons_compared_at", "compared_at"),
 )

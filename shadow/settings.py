@@ -179,6 +179,9 @@ TOOLING: tuple[Setting, ...] = (
     _s("ready_comparisons", "STRANGLER_READY_COMPARISONS", "integer >= 0", whole(0), 100,
        "...over at least this many comparisons, and no candidate errors or timeouts",
        DASHBOARD),
+    _s("ready_latency_ratio", "STRANGLER_READY_LATENCY_RATIO", "number > 0", number(0), 1.5,
+       "...and the candidate's p99 latency at most this many times the control's (over the "
+       "same window)", DASHBOARD),
     _s("login_attempts", "STRANGLER_LOGIN_ATTEMPTS", "integer >= 1", whole(1), 5,
        "failed logins per username and address within the window before logins are "
        "refused (429)", DASHBOARD),

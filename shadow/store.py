@@ -174,6 +174,7 @@ def _comparison_row(comparison: Comparison) -> dict:
         "candidate_ms": comparison.candidate_ms,
         "request_id": comparison.request_id[:100] if comparison.request_id else None,
         "compared_at": comparison.compared_at,
+        "coverage": comparison.result.coverage if comparison.result else None,
     }
 
 

@@ -12,6 +12,7 @@ from flask_login import current_user
 from proxy.lifecycle import STATES
 from proxy.patterns import PatternError
 from proxy.schema import RouteEntry
+from proxy.table import UNMATCHED_ROUTE
 from proxy.validation import RouteFileError
 from rollout import route_file
 from rollout.dashboard import edits, parity
@@ -19,7 +20,13 @@ from rollout.dashboard.blueprint import bp
 from rollout.dashboard.chart import parity_chart
 from rollout.dashboard.jsondiff import side_by_side
 from rollout.dashboard.login import operator_required
-from rollout.dashboard.readiness import RouteRow, Thresholds, overview_rows
+from rollout.dashboard.readiness import (
+    RouteRow,
+    Thresholds,
+    coverage_warning,
+    judge,
+    overview_rows,
+)
 
 WINDOWS = {"1h": timedelta(hours=1), "24h": timedelta(days=1), "7d": timedelta(days=7)}
 
@@ -30,7 +37,9 @@ def _window() -> tuple[str, timedelta]:
 
 
 def _thresholds() -> Thresholds:
-    return Thresholds(current_app.config["READY_PARITY"], current_app.config["READY_COMPARISONS"])
+    config = current_app.config
+    return Thresholds(config["READY_PARITY"], config["READY_COMPARISONS"],
+                      config["READY_LATENCY_RATIO"])
 
 
 def _rows(window: timedelta) -> tuple[list[RouteRow], route_file.RouteFileView]:
@@ -42,7 +51,12 @@ def _rows(window: timedelta) -> tuple[list[RouteRow], route_file.RouteFileView]:
 
 
 def route_url(route: str, endpoint: str = "dashboard.route_page", **values: Any) -> str:
-    """Return the URL of a route's page: ``/routes/GET/api/articles/:slug``."""
+    """Return the URL of a route's page: ``/routes/GET/api/articles/:slug``.
+
+    The pseudo-route of unmatched requests has its page at ``/routes/unmatched``.
+    """
+    if route == UNMATCHED_ROUTE and endpoint == "dashboard.route_page":
+        return url_for("dashboard.unmatched_page", **values)
     method, _, path = route.partition(" ")
     return url_for(endpoint, method=method, path=path.lstrip("/"), **values)
 
@@ -73,6 +87,7 @@ def overview_json() -> Response:
     rows, view = _rows(window)
     return jsonify(window=name, problems=view.problems, routes=[
         {"route": r.route, "state": r.state, "verdict": r.readiness, "reason": r.reason,
+         "warning": r.warning,
          **r.figures.as_dict()} for r in rows
     ])
 
@@ -80,16 +95,29 @@ def overview_json() -> Response:
 @bp.route("/routes/<method>/<path:path>")
 def route_page(method: str, path: str) -> str:
     """Show one route: parity over time, differing paths, sampled mismatches, noise."""
-    route = f"{method.upper()} /{path}"
+    return _route_page(f"{method.upper()} /{path}")
+
+
+@bp.route("/routes/unmatched")
+def unmatched_page() -> str:
+    """Show the comparisons of requests no route matches (routes.yaml's shadow.unmatched)."""
+    return _route_page(UNMATCHED_ROUTE)
+
+
+def _route_page(route: str) -> str:
     name, window = _window()
     view = edits.read_routes()
     entry = view.entries.get(route)
     detail = parity.route_detail(route, window)
     diffs = [side_by_side(m.control, m.candidate, [d["path"] for d in m.sample.differences])
              for m in detail.mismatches]
+    limits = _thresholds()
+    verdict = judge(detail.figures, entry is not None and entry.shadow_side is not None, limits)
     return render_template(
         "dashboard/route.html", route=route, state=view.state_of(route),
         entry=entry, detail=detail, diffs=diffs, window=name, windows=WINDOWS,
+        verdict=verdict, limits=limits, warning=coverage_warning(detail.figures),
+        pseudo=route == UNMATCHED_ROUTE,
         changes=route_file.audit_log(limit=20, route=route), problems=view.problems,
         states=STATES,
     )

@@ -52,6 +52,7 @@ def configure(app: Flask) -> None:
         "DASHBOARD_PREFIX": settings.dashboard_prefix,
         "READY_PARITY": settings.ready_parity,
         "READY_COMPARISONS": settings.ready_comparisons,
+        "READY_LATENCY_RATIO": settings.ready_latency_ratio,
         "LOGIN_ATTEMPTS": settings.login_attempts,
         "LOGIN_WINDOW": settings.login_window,
         # The proxy's own Flask app serves only the dashboard, /health and /metrics; API

@@ -49,12 +49,18 @@ def test_report_table(filled: str) -> None:
     assert line.split()[6:8] == ["0", "0"]
     assert "50.0" in line
     assert "1  body.profile.bio" in output
+    assert line.endswith("1.50x")  # candidate p99 30 ms / control p99 20 ms
+    assert f"Not covered, {ROUTE}: only status 200 seen" in output
 
 
 def test_report_json(filled: str) -> None:
     [row] = json.loads(run("report", "--json", url=filled))
     assert (row["route"], row["compared"], row["match"], row["mismatch"]) == (ROUTE, 2, 1, 1)
     assert row["top_paths"] == [{"path": "body.profile.bio", "count": 1}]
+    assert (row["control_p99_ms"], row["candidate_p99_ms"], row["latency_ratio"]) == (
+        20.0, 30.0, 1.5)  # the fixture's defaults: 20 ms and 30 ms
+    assert row["coverage"]["statuses"] == {"200": 2}
+    assert "body.profile.username" in row["coverage"]["filled"]
 
 
 def test_show_prints_path_and_both_values(filled: str) -> None:

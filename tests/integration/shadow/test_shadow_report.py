@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import sqlalchemy as sa
+
 from shadow.metrics import Metrics
 from shadow.mirror import Mirror
 from shadow.observation import Observation, Outcome
@@ -129,3 +131,55 @@ def test_timeline_buckets_parity_at_its_edges(engine, make_comparison) -> None:
     assert [p.start for p in points] == [start + timedelta(hours=i) for i in range(4)]
     assert [(p.compared, p.parity) for p in points] == [
         (2, 100.0), (2, 50.0), (0, None), (1, 100.0)]
+
+
+def test_p99_of_both_sides_and_their_ratio(engine, make_comparison) -> None:
+    batch = [make_comparison(ARTICLE, ARTICLE, route=ROUTE, control_ms=float(n),
+                             candidate_ms=float(3 * n)) for n in range(1, 201)]
+    batch.append(make_comparison(ARTICLE, ARTICLE, route="GET /api/tags", control_ms=5.0,
+                                 candidate_ms=5.0))
+    ParityStore(engine).record(batch)
+    reports = route_reports(engine, NOW - timedelta(hours=1))
+    report = reports[0]
+    assert (report.control_p99, report.candidate_p99) == (198.0, 594.0)
+    assert report.latency_ratio == 3.0
+    assert report.as_dict()["latency_ratio"] == 3.0
+    assert (reports[1].control_p99, reports[1].latency_ratio) == (5.0, 1.0)
+
+
+def test_latencies_take_one_query_whatever_the_number_of_routes(engine, make_comparison) -> None:
+    def statements(routes: int) -> int:
+        ParityStore(engine).record([make_comparison(ARTICLE, ARTICLE, route=f"GET /r{n}")
+                                    for n in range(routes)])
+        seen: list[str] = []
+        listener = lambda *args: seen.append(args[2])  # noqa: E731
+        sa.event.listen(engine, "before_cursor_execute", listener)
+        try:
+            route_reports(engine, NOW - timedelta(hours=1))
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", listener)
+        return len(seen)
+
+    assert statements(1) == statements(5)
+
+
+def test_coverage_says_what_the_compared_traffic_exercised(engine, make_comparison) -> None:
+    feed = "GET /api/articles/feed"
+    empty = {"articles": [], "articlesCount": 0}
+    batch = [make_comparison(empty, empty, route=feed) for _ in range(3)]
+    batch.append(make_comparison(empty, empty, route=feed, outcome=Outcome.SKIPPED_OVERLOAD))
+    store = ParityStore(engine)
+    store.record(batch)
+    report = route_report(engine, feed, NOW - timedelta(hours=1))
+    coverage = report.as_dict()["coverage"]
+    assert coverage["statuses"] == {"200": 3}  # the skipped request compared nothing
+    assert coverage["list_lengths"] == {"body.articles": {"min": 0, "max": 0}}
+    assert coverage["filled"] == ["body.articlesCount"]
+    assert coverage["gaps"] == ["only status 200 seen", "never a non-empty body.articles"]
+
+    full = {"articles": [{"slug": "a", "title": "A"}], "articlesCount": 1}
+    store.record([make_comparison(full, full, route=feed)])
+    coverage = route_report(engine, feed, NOW - timedelta(hours=1)).coverage
+    assert coverage.lists == {"body.articles": [0, 1]}
+    assert {"body.articles[*].slug", "body.articles[*].title"} <= coverage.filled
+    assert coverage.gaps == ["only status 200 seen"]

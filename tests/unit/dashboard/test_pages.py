@@ -157,3 +157,65 @@ def test_a_route_page_runs_few_queries_however_many_routes_are_compared(seeded, 
 
     assert len(many) == len(few), many  # independent of the number of routes
     assert len(few) <= 16, few  # one report, one timeline query, samples, noise, audit, login
+
+
+def test_the_route_page_shows_the_latency_ratio_and_the_verdict(seeded, login):
+    client = seeded.test_client()
+    login(client, "otto")
+    page = client.get("/_strangler/routes/GET/api/articles/:slug").get_data(as_text=True)
+    assert '<dd id="latency-ratio">1.40x <small>(at most 1.5x)</small>' in page  # 7 ms / 5 ms
+    assert "ready to flip" in page and "candidate p99 1.4x the control&#39;s" in page
+
+
+def test_a_candidate_slower_than_the_ratio_is_not_ready(make_app, databases, login):
+    from backend.database import database_url
+    from rollout.dashboard.accounts import create_user
+    from rollout.dashboard.models import Role
+    from tests.support.dashboard import PASSWORD
+
+    app = make_app(SQLALCHEMY_DATABASE_URI=database_url(databases.create("sqlite")),
+                   READY_COMPARISONS=10, READY_LATENCY_RATIO=1.2)
+    with app.app_context():
+        create_user("otto", PASSWORD, Role.OPERATOR)
+        seed(db.engine, ARTICLE, matches=30)
+    client = app.test_client()
+    login(client, "otto")
+    rows = client.get("/_strangler/api/overview?window=1h").get_json()["routes"]
+    row = next(r for r in rows if r["route"] == ARTICLE)
+    assert (row["verdict"], row["latency_ratio"]) == ("slower", 1.4)
+    assert row["reason"] == "candidate p99 7.0 ms > 1.2 x control p99 5.0 ms"
+    page = client.get("/_strangler/routes/GET/api/articles/:slug").get_data(as_text=True)
+    assert 'id="verdict" class="verdict-slower">slower' in page
+
+
+def test_coverage_is_shown_and_a_route_with_gaps_is_flagged_not_covered(seeded, login):
+    client = seeded.test_client()
+    login(client, "otto")
+    rows = {r["route"]: r for r in client.get("/_strangler/api/overview?window=1h").get_json()[
+        "routes"]}
+    article = rows[ARTICLE]
+    assert article["verdict"] == "ready"  # a warning, not a gate
+    assert article["warning"] == "not covered: only status 200 seen"
+    assert article["coverage"]["statuses"] == {"200": 30}
+    assert article["coverage"]["list_lengths"] == {"body.tags": {"min": 2, "max": 2}}
+    page = client.get("/_strangler/routes/GET/api/articles/:slug").get_data(as_text=True)
+    assert '<p class="warning">not covered: only status 200 seen</p>' in page
+    assert "<code>body.tags</code> 2–2" in page and "<code>body.tags[*]</code>" in page
+    overview = client.get("/_strangler/?window=1h").get_data(as_text=True)
+    assert '<small class="warning">not covered: only status 200 seen</small>' in overview
+
+
+def test_unmatched_comparisons_have_a_row_and_a_page(seeded, login):
+    with seeded.app_context():
+        seed(db.engine, "(unmatched)", matches=4, mismatches=1)
+    client = seeded.test_client()
+    login(client, "otto")
+    overview = client.get("/_strangler/?window=1h")
+    assert overview.status_code == 200
+    assert '<a href="/_strangler/routes/unmatched"><code>(unmatched)</code></a>' in (
+        overview.get_data(as_text=True))
+    page = client.get("/_strangler/routes/unmatched")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "<code>(unmatched)</code>" in text and "80.00%" in text
+    assert "<h2>Flip</h2>" not in text  # nothing to flip: it is no route of routes.yaml

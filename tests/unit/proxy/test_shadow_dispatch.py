@@ -96,3 +96,39 @@ def test_a_short_body_is_400_and_never_reaches_the_candidate(make_proxy, writes:
     response.close()
     assert app.extensions["strangler"].shadowing._mirror.in_flight == 0
     assert recorder.comparisons == []
+
+
+@pytest.mark.parametrize("asked", ["GET", None])
+def test_options_on_a_shadowed_routes_path_is_compared_under_that_route(
+        make_proxy, asked: str | None) -> None:
+    app = make_proxy(table("legacy", "flask"))
+    recorder = recording(app)
+    headers = {"Origin": "http://example.test"}
+    if asked:
+        headers["Access-Control-Request-Method"] = asked
+    response = app.test_client().options("/api/tags", headers=headers)
+    response.close()
+    [comparison] = recorder.wait(1)
+    assert (comparison.route, comparison.method, comparison.control_side) == (
+        "GET /api/tags", "OPTIONS", "legacy")
+    assert comparison.candidate_status is not None  # the candidate was asked, not skipped
+
+
+def test_unmatched_requests_are_compared_under_a_pseudo_route_when_asked(make_proxy) -> None:
+    app = make_proxy("shadow:\n  unmatched: flask\n" + table("legacy", "flask"))
+    recorder = recording(app)
+    response = app.test_client().get("/api/articles/how-to")
+    assert response.status_code == 200
+    response.close()
+    [comparison] = recorder.wait(1)
+    assert (comparison.route, comparison.control_side, comparison.candidate_status) == (
+        "(unmatched)", "legacy", 200)
+
+
+def test_unmatched_requests_are_not_compared_by_default(make_proxy) -> None:
+    app = make_proxy(table("legacy", "flask"))
+    recorder = recording(app)
+    for method in ("get", "options"):
+        response = getattr(app.test_client(), method)("/api/articles/how-to")
+        response.close()
+    assert recorder.comparisons == []

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import pytest
+
 from proxy.patterns import canonical_segments
-from proxy.validation import load_table
+from proxy.validation import RouteFileError, load_table
 
 ROUTES = """
 default: legacy
@@ -66,3 +68,58 @@ def test_literals_match_case_insensitively_like_express() -> None:
 
 def test_params_keep_their_encoding() -> None:
     assert decide("GET", "/api/articles/caf%c3%a9").path == "/api/articles/caf%C3%A9"
+
+
+PREFLIGHT_ROUTES = """
+default: legacy
+routes:
+  - route: GET /api/articles/:slug
+    serve: legacy
+  - route: PUT /api/articles/:slug
+    serve: flask
+  - route: POST /api/articles
+    serve: flask
+"""
+
+
+def preflight(raw: str, asked: str | None, text: str = PREFLIGHT_ROUTES):
+    table = load_table(text, "routes.yaml", None)
+    environ = {"REMOTE_ADDR": "127.0.0.1"}
+    if asked is not None:
+        environ["HTTP_ACCESS_CONTROL_REQUEST_METHOD"] = asked
+    return table.decide("OPTIONS", canonical_segments(raw), environ)
+
+
+def test_a_preflight_belongs_to_the_route_of_the_method_it_asks_about() -> None:
+    decision = preflight("/api/articles/how-to", "put")
+    assert (decision.template, decision.side, decision.path) == (
+        "PUT /api/articles/:slug", "flask", "/api/articles/how-to")
+    assert preflight("/api/articles/how-to", "GET").template == "GET /api/articles/:slug"
+
+
+def test_a_preflight_for_a_method_no_route_has_is_unmatched() -> None:
+    decision = preflight("/api/articles/how-to", "DELETE")
+    assert (decision.route, decision.side) == (None, "legacy")
+    assert decision.compared_as == "(unmatched)"
+
+
+def test_a_plain_options_belongs_to_the_paths_route_get_first() -> None:
+    assert preflight("/api/articles/how-to", None).template == "GET /api/articles/:slug"
+    assert preflight("/api/articles", None).template == "POST /api/articles"
+    assert preflight("/api/nothing", None).route is None
+
+
+def test_unmatched_requests_are_compared_only_when_the_table_asks() -> None:
+    plain = load_table(PREFLIGHT_ROUTES, "routes.yaml", None)
+    unmatched = plain.decide("GET", canonical_segments("/api/profiles/jake"), {})
+    assert plain.experiment_for(unmatched) is None
+    asked = load_table(PREFLIGHT_ROUTES + "shadow:\n  unmatched: flask\n  ignore: [body.x]\n",
+                       "routes.yaml", None)
+    experiment = asked.experiment_for(unmatched)
+    assert experiment is not None
+    assert experiment.rules.ignore  # the global shadow: rules apply to it
+
+
+def test_unmatched_must_name_the_side_that_does_not_serve_them() -> None:
+    with pytest.raises(RouteFileError, match="shadow.unmatched"):
+        load_table(PREFLIGHT_ROUTES + "shadow:\n  unmatched: legacy\n", "routes.yaml", None)
