@@ -100,7 +100,7 @@ def mutant_proxy(root: Path, database_url: str, legacy_url: str, scratch: Path,
     metrics = scratch / "metrics"
     metrics.mkdir(exist_ok=True)
     return proxy_process(routes, database_url, log_dir, metrics, name="mutant-proxy", root=root,
-                         LEGACY_URL=legacy_url, WEB_CONCURRENCY="1")
+                         LEGACY_URL=legacy_url, WEB_CONCURRENCY="1", GUNICORN_THREADS="16")
 
 
 def store_rows(database_url: str) -> tuple[list[dict], list[dict]]:
