@@ -25,10 +25,13 @@ def stack(databases, start_legacy, artifacts_dir, tmp_path_factory) -> Iterator[
                   database_url=url, stdin=PASSWORD + "\n")
     legacy = start_legacy(url)
     # Two workers (the launcher's default): the session and the limiter must hold across them.
+    # The pages' readiness is tested on parity; the latency gate (unit-tested in
+    # tests/unit/dashboard) would judge this loaded machine's scheduling, so it is opened wide.
     proxy = proxy_process(
         routes_file, url, artifacts_dir, tmp_path_factory.mktemp("metrics"),
         LEGACY_URL=legacy.url, STRANGLER_SECRET_KEY="browser-tests-key",
-        STRANGLER_READY_COMPARISONS="10", WEB_CONCURRENCY="2",
+        STRANGLER_READY_COMPARISONS="10", STRANGLER_READY_LATENCY_RATIO="1000",
+        WEB_CONCURRENCY="2",
     ).start()
     try:
         yield Stack(url, routes_file, legacy, proxy)
