@@ -23,7 +23,13 @@ from proxy.schema import Weights
 from proxy.validation import RouteFileError, load_table
 from rollout import create_app
 from rollout.dashboard.accounts import users_cli
-from rollout.route_file import add_ignore_rules, audit_log, flip_route
+from rollout.route_file import (
+    DEFAULT_ROUTE,
+    SelectionError,
+    add_ignore_rules,
+    audit_log,
+    flip_routes,
+)
 from shadow.cli import DATABASE_URL_RESOLVER, noise_command, parity
 from shadow.report import noise_candidates
 from shadow.store import ParityStore
@@ -71,8 +77,12 @@ def _routes_file() -> Path:
     return Path(current_app.config["ROUTES_FILE"])
 
 
+def _backend_shapes():
+    return current_app.extensions["strangler"].shapes()
+
+
 def _load(path: Path, *, check_backend: bool):
-    shapes = current_app.extensions["strangler"].shapes() if check_backend else None
+    shapes = _backend_shapes() if check_backend else None
     try:
         return load_table(path.read_text(), str(path), shapes)
     except FileNotFoundError:
@@ -114,38 +124,83 @@ def list_routes(as_json: bool) -> None:
     click.echo(f"(unlisted routes: {table.config.default}; version {table.version})")
 
 
+_STATE_WORDS = (LEGACY, SHADOW, CANARY, FLASK)
+_METHOD_WORDS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "*"})
+
+
+def _split_set_args(args: tuple[str, ...]) -> tuple[list[str], str | None, int | None]:
+    """Split ``ROUTE... STATE [N]`` into the routes, the state word and the percentage.
+
+    An unquoted ``GET /api/tags`` (two words) is taken as the one route it means.
+    """
+    words = list(args)
+    percent: int | None = None
+    if len(words) >= 2 and words[-1].isdigit() and words[-2] == CANARY:
+        percent = int(words.pop())
+        if not 1 <= percent <= 99:
+            raise click.UsageError("canary takes a percentage from 1 to 99")
+    state = words.pop() if words and words[-1] in _STATE_WORDS else None
+    if state == CANARY and percent is None:
+        raise click.UsageError("canary takes a percentage (1-99); other states take none")
+    selectors: list[str] = []
+    for word in words:
+        if selectors and selectors[-1] in _METHOD_WORDS and word.startswith("/"):
+            selectors[-1] = f"{selectors[-1]} {word}"
+        else:
+            selectors.append(word)
+    return selectors, state, percent
+
+
 @routes.command("set")
-@click.argument("route")
-@click.argument("state", type=click.Choice([LEGACY, SHADOW, CANARY, FLASK]))
-@click.argument("percent", type=click.IntRange(1, 99), required=False)
+@click.argument("args", nargs=-1, metavar="[ROUTE|GLOB]... [STATE [N]]")
+@click.option("--all", "every", is_flag=True, help="Every route listed in the file.")
+@click.option("--default", "default", type=click.Choice([LEGACY, FLASK]),
+              help="Also set the side that serves unlisted requests (preflights included).")
 @click.option("--no-shadow", is_flag=True, help="With flask: stop comparing against legacy.")
 @click.option("--reason", help="Why, for the audit log.")
 @click.option("--actor", default=getpass.getuser, show_default="the OS user",
               help="Who, for the audit log.")
 @with_appcontext
-def set_route(route: str, state: str, percent: int | None, no_shadow: bool,
+def set_route(args: tuple[str, ...], every: bool, default: str | None, no_shadow: bool,
               reason: str | None, actor: str) -> None:
-    """Move ROUTE (e.g. "GET /api/tags") to STATE: legacy, shadow, canary N or flask."""
-    if (state == "canary") != (percent is not None):
-        raise click.UsageError("canary takes a percentage (1-99); other states take none")
-    if no_shadow and state != "flask":
+    """Move routes to STATE: legacy, shadow, canary N or flask; one write, one audit.
+
+    Routes are named ("GET /api/tags"), globbed ('* /api/articles*', over the listed
+    routes) or --all. --default legacy|flask sets who serves unlisted requests, in the
+    same write. A route moved to flask loses its `writes: dry-run` (Flask serves it).
+    """
+    selectors, state, percent = _split_set_args(args)
+    if state is None and (selectors or every or default is None):
+        raise click.UsageError("give routes (or --all) and a STATE: legacy, shadow, canary N,"
+                               " flask; or only --default legacy|flask")
+    if state is not None and not (selectors or every):
+        raise click.UsageError("name the routes to move (ROUTE, a glob, or --all)")
+    if every and selectors:
+        raise click.UsageError("--all takes no ROUTE")
+    if no_shadow and state != FLASK:
         raise click.UsageError("--no-shadow goes with flask only")
     # The command line's words for a state, mapped to the lifecycle's names here, at the edge.
-    wanted = (RouteState.canary(percent) if state == CANARY
+    wanted = (None if state is None else RouteState.canary(percent) if state == CANARY
               else RouteState(FLASK_ALONE) if no_shadow else RouteState.parse(state))
-    runtime = current_app.extensions["strangler"]
     try:
-        change = flip_route(_routes_file(), route, wanted, actor=actor,
-                            reason=reason, shapes=runtime.shapes())
+        flips = flip_routes(_routes_file(), selectors, wanted, every=every, default=default,
+                            actor=actor, reason=reason, shapes=_backend_shapes())
     except PatternError as error:
         raise click.BadParameter(str(error), param_hint="ROUTE") from None
+    except SelectionError as error:
+        raise click.ClickException(str(error)) from None
     except RouteFileError as error:
         click.echo(str(error), err=True)
         raise click.exceptions.Exit(1) from None
-    if change is None:
-        click.echo(f"{route} is already {wanted.name}; nothing changed")
-    else:
-        click.echo(f"{change.route}: {change.from_state} -> {change.to_state} (by {actor})")
+    for route in flips.unchanged:
+        name = "default" if route == DEFAULT_ROUTE else route
+        click.echo(f"{name} is already {default if route == DEFAULT_ROUTE else wanted.name};"
+                   " nothing changed")
+    for change in flips.changes:
+        name = "default" if change.route == DEFAULT_ROUTE else change.route
+        click.echo(f"{name}: {change.from_state} -> {change.to_state} (by {actor})")
+    for note in flips.notes:
+        click.echo(note)
 
 
 @routes.command("check")
