@@ -8,31 +8,23 @@ from __future__ import annotations
 
 import getpass
 import json
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
 import click
 from flask import Flask, current_app, has_app_context
 from flask.cli import FlaskGroup, NoAppException, ScriptInfo, with_appcontext
-from flask_migrate.cli import db as migrate_db
 
-from backend.database import db
 from proxy.lifecycle import CANARY, FLASK, FLASK_ALONE, LEGACY, SHADOW, RouteState, state_name
 from proxy.patterns import PatternError
 from proxy.schema import Weights
 from proxy.validation import RouteFileError, load_table
 from rollout import create_app
-from rollout.dashboard.accounts import users_cli
-from rollout.route_file import (
-    DEFAULT_ROUTE,
-    SelectionError,
-    add_ignore_rules,
-    audit_log,
-    flip_routes,
-)
-from shadow.cli import DATABASE_URL_RESOLVER, noise_command, parity
-from shadow.report import noise_candidates
-from shadow.store import ParityStore
+
+# Imported by the commands that use them, not here: Flask-Migrate (Alembic), shadow's
+# report and store, the dashboard's accounts and rollout.route_file (ruamel.yaml) cost
+# more than a second together, and `strangler routes list` needs none of them.
 
 # The commands that serve or inspect the whole app, dashboard included.
 SERVING_COMMANDS = frozenset({"run", "shell"})
@@ -44,29 +36,54 @@ def _create_app() -> Flask:
     return create_app(dashboard=ctx is not None and ctx.info_name in SERVING_COMMANDS)
 
 
-def _upgrade_every_branch() -> click.Command:
-    """Return Flask-Migrate's ``db upgrade`` with ``heads`` as the default revision.
+class LazyGroup(click.Group):
+    """A command group whose subcommands are imported when it is first used."""
+
+    def __init__(self, name: str, load: Callable[[], dict[str, click.Command]],
+                 **kwargs: object) -> None:
+        super().__init__(name, **kwargs)  # type: ignore[arg-type]
+        self._load: Callable[[], dict[str, click.Command]] | None = load
+
+    def _loaded(self) -> None:
+        if self._load is not None:
+            load, self._load = self._load, None
+            self.commands.update(load())
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        self._loaded()
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._loaded()
+        return super().list_commands(ctx)
+
+
+def _db_group() -> click.Group:
+    """Flask-Migrate's ``db`` group, with ``db upgrade`` upgrading every branch.
 
     migrations/ has two branches, ``backend`` and ``tooling``: a plain ``strangler db
     upgrade`` brings both to their newest revision (Alembic's ``head`` refuses two heads).
     """
+    from flask_migrate.cli import db as migrate_db
+
     upgrade = migrate_db.commands["upgrade"]
     params = [click.Argument(["revision"], default="heads") if p.name == "revision" else p
               for p in upgrade.params]
-    return click.Command("upgrade", callback=upgrade.callback, params=params,
-                         help=upgrade.help, short_help=upgrade.short_help)
-
-
-db_group = click.Group("db", help=migrate_db.help, params=migrate_db.params,
+    heads = click.Command("upgrade", callback=upgrade.callback, params=params,
+                          help=upgrade.help, short_help=upgrade.short_help)
+    return click.Group("db", help=migrate_db.help, params=migrate_db.params,
                        callback=migrate_db.callback,
-                       commands={**migrate_db.commands, "upgrade": _upgrade_every_branch()})
+                       commands={**migrate_db.commands, "upgrade": heads})
 
 
 class StranglerGroup(FlaskGroup):
-    """Flask's CLI, with ``db`` the group above rather than Flask-Migrate's plugin as is."""
+    """Flask's CLI, with ``db`` the group above (imported when asked for)."""
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        return db_group if name == "db" else super().get_command(ctx, name)
+        return _db_group() if name == "db" else super().get_command(ctx, name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), "db"})
 
 
 cli = StranglerGroup(create_app=_create_app,
@@ -182,6 +199,8 @@ def set_route(args: tuple[str, ...], every: bool, default: str | None, no_shadow
     # The command line's words for a state, mapped to the lifecycle's names here, at the edge.
     wanted = (None if state is None else RouteState.canary(percent) if state == CANARY
               else RouteState(FLASK_ALONE) if no_shadow else RouteState.parse(state))
+    from rollout.route_file import DEFAULT_ROUTE, SelectionError, flip_routes
+
     try:
         flips = flip_routes(_routes_file(), selectors, wanted, every=every, default=default,
                             actor=actor, reason=reason, shapes=_backend_shapes())
@@ -218,6 +237,8 @@ def check_routes(file: Path | None) -> None:
 @with_appcontext
 def history(route: str | None, limit: int) -> None:
     """Show the audit log of route flips, newest first."""
+    from rollout.route_file import audit_log
+
     for change in audit_log(limit, route or None):
         note = f"  ({change.reason})" if change.reason else ""
         click.echo(f"{change.changed_at:%Y-%m-%d %H:%M:%S}  {change.actor:<12}  {change.route}:"
@@ -238,12 +259,19 @@ def noise(ctx: click.Context, route: str, as_json: bool, accept: bool, reason: s
           actor: str) -> None:
     """List ROUTE's noise candidates; with --accept, ignore them in routes.yaml (audited)."""
     if not accept:
+        from shadow.cli import noise_command
+
         ctx.invoke(noise_command, route=route, as_json=as_json)
         return
+    from backend.database import db
+    from shadow.report import noise_candidates
+
     rules = [n.path for n in noise_candidates(db.engine, route)]
     if not rules:
         click.echo(f"No noise candidates for {route}; nothing changed.")
         return
+    from rollout.route_file import add_ignore_rules
+
     runtime = current_app.extensions["strangler"]
     try:
         change = add_ignore_rules(_routes_file(), route, rules, actor=actor, reason=reason,
@@ -265,6 +293,9 @@ def noise(ctx: click.Context, route: str, as_json: bool, accept: bool, reason: s
 @with_appcontext
 def prune(max_age_days: int, max_rows: int) -> None:
     """Delete old comparisons from the parity store (run it hourly from cron, on one host)."""
+    from backend.database import db
+    from shadow.store import ParityStore
+
     deleted = ParityStore(db.engine).prune(max_age=timedelta(days=max_age_days),
                                            max_rows=max_rows)
     click.echo(f"Pruned {deleted} comparisons.")
@@ -285,13 +316,29 @@ def _app_database_url() -> str | None:
 
 @click.pass_context
 def _mount_parity(ctx: click.Context) -> None:
+    from shadow.cli import DATABASE_URL_RESOLVER
+
     ctx.meta[DATABASE_URL_RESOLVER] = _app_database_url
 
 
+def _parity_commands() -> dict[str, click.Command]:
+    from shadow.cli import parity
+
+    return {**parity.commands, "noise": noise, "prune": prune}
+
+
+def _users_commands() -> dict[str, click.Command]:
+    from rollout.dashboard.accounts import users_cli
+
+    return dict(users_cli.commands)
+
+
 # ``strangler parity ...``: shadow's read commands, plus noise --accept and prune.
-parity_group = click.Group("parity", help=parity.help, callback=_mount_parity,
-                           commands={**parity.commands, "noise": noise, "prune": prune})
+parity_group = LazyGroup(
+    "parity", _parity_commands, callback=_mount_parity,
+    help="Shadow parity: how the candidate compares with the control, per route.")
+users_group = LazyGroup("users", _users_commands, help="Accounts of the parity dashboard.")
 
 cli.add_command(routes)
-cli.add_command(users_cli)
+cli.add_command(users_group)
 cli.add_command(parity_group)
