@@ -31,9 +31,16 @@ SERVING_COMMANDS = frozenset({"run", "shell"})
 
 
 def _create_app() -> Flask:
-    """Build the app for the command being run: with the dashboard only if it serves it."""
+    """Build the app for the command being run: with the dashboard only if it serves it,
+    with Flask-Migrate (Alembic) only for ``strangler db ...`` and those that serve."""
     ctx = click.get_current_context(silent=True)
-    return create_app(dashboard=ctx is not None and ctx.info_name in SERVING_COMMANDS)
+    names = set()
+    while ctx is not None:
+        names.add(ctx.info_name)
+        ctx = ctx.parent
+    serving = bool(names & SERVING_COMMANDS)
+    return create_app({"MIGRATIONS": serving or "db" in names}, dashboard=serving,
+                      serve=serving)
 
 
 class LazyGroup(click.Group):
