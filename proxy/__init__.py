@@ -12,7 +12,8 @@ from proxy.database import init_database
 from shadow import settings as tooling_settings
 
 
-def create_app(test_config: dict[str, Any] | None = None, settings: Any = None) -> Flask:
+def create_app(test_config: dict[str, Any] | None = None, settings: Any = None, *,
+               serve: bool = True) -> Flask:
     """Create the proxy application; no sockets, threads or files are opened here.
 
     This is the data plane alone: ``rollout.create_app`` adds the control plane (the
@@ -20,6 +21,9 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Any = None) 
 
     ``settings`` is a ``shadow.settings.ToolingSettings``; without it the environment is read
     here, once (shadow/settings.py declares every variable; a bad value stops the start).
+    ``serve=False`` leaves out what only serving needs (the middleware, the health
+    endpoints and their imports): ``strangler routes ...`` reads config and the runtime's
+    backend shapes only, and answers faster without them.
     The object is kept as ``app.config["SETTINGS"]``; the keys below are its values as the
     proxy's modules (and tests, through ``test_config``) use them.
     """
@@ -50,12 +54,15 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Any = None) 
 
     headers.trust(settings.forwarded_allow_ips)
 
-    from proxy import health
-    from proxy.dispatch import ProxyMiddleware
     from proxy.runtime import ProxyRuntime
 
     runtime = ProxyRuntime(app.config)
     app.extensions["strangler"] = runtime
+    if not serve:
+        return app
+    from proxy import health
+    from proxy.dispatch import ProxyMiddleware
+
     app.register_blueprint(health.bp)
     app.wsgi_app = ProxyMiddleware(  # type: ignore[method-assign]
         app.wsgi_app, runtime, own_prefix=app.config["DASHBOARD_PREFIX"])

@@ -10,23 +10,20 @@ import os
 import threading
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 
-from proxy import metrics
-from proxy.access_log import configure_logging
 from proxy.bulkhead import Bulkhead, bulkheads
-from proxy.legacy_client import Urllib3LegacyClient
-from proxy.legacy_httpx import HttpxLegacyClient
-from proxy.mirroring import Shadowing
 from proxy.patterns import canonical_segments, raw_path
-from proxy.probes import Probes
-from proxy.reload import RouteSource
-from proxy.table import RouteDecision, RouteTable
-from proxy.upstream import LegacyClient
 from proxy.validation import Shape, backend_shapes
-from shadow import background
+
+if TYPE_CHECKING:
+    from proxy.mirroring import Shadowing
+    from proxy.probes import Probes
+    from proxy.reload import RouteSource
+    from proxy.table import RouteDecision, RouteTable
+    from proxy.upstream import LegacyClient
 
 
 class ProxyRuntime:
@@ -57,6 +54,17 @@ class ProxyRuntime:
         with self._lock:
             if self._pid == os.getpid():
                 return
+            # Imported here, in the worker: `strangler routes ...` builds this object too
+            # (for the backend's shapes) and has no use for clients, mirroring or probes.
+            from proxy import metrics
+            from proxy.access_log import configure_logging
+            from proxy.legacy_client import Urllib3LegacyClient
+            from proxy.legacy_httpx import HttpxLegacyClient
+            from proxy.mirroring import Shadowing
+            from proxy.probes import Probes
+            from proxy.reload import RouteSource
+            from shadow import background
+
             configure_logging()
             self.client = (HttpxLegacyClient(self.pool_size) if self.client_kind == "httpx"
                            else Urllib3LegacyClient(self.pool_size, self.idle_seconds))

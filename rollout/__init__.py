@@ -12,15 +12,17 @@ from typing import Any
 from flask import Flask
 
 
-def create_app(test_config: dict[str, Any] | None = None, *, dashboard: bool = True) -> Flask:
+def create_app(test_config: dict[str, Any] | None = None, *, dashboard: bool = True,
+               serve: bool = True) -> Flask:
     """Create the proxy app with the control plane's tables, and (by default) the dashboard.
 
     ``dashboard=False`` is for commands that only read or edit files and tables: the
     dashboard's settings need a signing key (``instance/secret_key`` when none is set).
+    ``serve=False`` (the same commands) builds no proxy middleware: see proxy.create_app.
     """
     from proxy import create_app as create_proxy
 
-    app = create_proxy(test_config)
+    app = create_proxy(test_config, serve=serve)
     import rollout.dashboard.models  # noqa: F401  (the tooling's tables, on its own metadata)
     import rollout.models  # noqa: F401
     from rollout.database import TOOLING_METADATA

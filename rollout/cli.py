@@ -8,59 +8,89 @@ from __future__ import annotations
 
 import getpass
 import json
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
 import click
 from flask import Flask, current_app, has_app_context
 from flask.cli import FlaskGroup, NoAppException, ScriptInfo, with_appcontext
-from flask_migrate.cli import db as migrate_db
 
-from backend.database import db
 from proxy.lifecycle import CANARY, FLASK, FLASK_ALONE, LEGACY, SHADOW, RouteState, state_name
 from proxy.patterns import PatternError
 from proxy.schema import Weights
 from proxy.validation import RouteFileError, load_table
 from rollout import create_app
-from rollout.dashboard.accounts import users_cli
-from rollout.route_file import add_ignore_rules, audit_log, flip_route
-from shadow.cli import DATABASE_URL_RESOLVER, noise_command, parity
-from shadow.report import noise_candidates
-from shadow.store import ParityStore
+
+# Imported by the commands that use them, not here: Flask-Migrate (Alembic), shadow's
+# report and store, the dashboard's accounts and rollout.route_file (ruamel.yaml) cost
+# more than a second together, and `strangler routes list` needs none of them.
 
 # The commands that serve or inspect the whole app, dashboard included.
 SERVING_COMMANDS = frozenset({"run", "shell"})
 
 
 def _create_app() -> Flask:
-    """Build the app for the command being run: with the dashboard only if it serves it."""
+    """Build the app for the command being run: with the dashboard only if it serves it,
+    with Flask-Migrate (Alembic) only for ``strangler db ...`` and those that serve."""
     ctx = click.get_current_context(silent=True)
-    return create_app(dashboard=ctx is not None and ctx.info_name in SERVING_COMMANDS)
+    names = set()
+    while ctx is not None:
+        names.add(ctx.info_name)
+        ctx = ctx.parent
+    serving = bool(names & SERVING_COMMANDS)
+    return create_app({"MIGRATIONS": serving or "db" in names}, dashboard=serving,
+                      serve=serving)
 
 
-def _upgrade_every_branch() -> click.Command:
-    """Return Flask-Migrate's ``db upgrade`` with ``heads`` as the default revision.
+class LazyGroup(click.Group):
+    """A command group whose subcommands are imported when it is first used."""
+
+    def __init__(self, name: str, load: Callable[[], dict[str, click.Command]],
+                 **kwargs: object) -> None:
+        super().__init__(name, **kwargs)  # type: ignore[arg-type]
+        self._load: Callable[[], dict[str, click.Command]] | None = load
+
+    def _loaded(self) -> None:
+        if self._load is not None:
+            load, self._load = self._load, None
+            self.commands.update(load())
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        self._loaded()
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._loaded()
+        return super().list_commands(ctx)
+
+
+def _db_group() -> click.Group:
+    """Flask-Migrate's ``db`` group, with ``db upgrade`` upgrading every branch.
 
     migrations/ has two branches, ``backend`` and ``tooling``: a plain ``strangler db
     upgrade`` brings both to their newest revision (Alembic's ``head`` refuses two heads).
     """
+    from flask_migrate.cli import db as migrate_db
+
     upgrade = migrate_db.commands["upgrade"]
     params = [click.Argument(["revision"], default="heads") if p.name == "revision" else p
               for p in upgrade.params]
-    return click.Command("upgrade", callback=upgrade.callback, params=params,
-                         help=upgrade.help, short_help=upgrade.short_help)
-
-
-db_group = click.Group("db", help=migrate_db.help, params=migrate_db.params,
+    heads = click.Command("upgrade", callback=upgrade.callback, params=params,
+                          help=upgrade.help, short_help=upgrade.short_help)
+    return click.Group("db", help=migrate_db.help, params=migrate_db.params,
                        callback=migrate_db.callback,
-                       commands={**migrate_db.commands, "upgrade": _upgrade_every_branch()})
+                       commands={**migrate_db.commands, "upgrade": heads})
 
 
 class StranglerGroup(FlaskGroup):
-    """Flask's CLI, with ``db`` the group above rather than Flask-Migrate's plugin as is."""
+    """Flask's CLI, with ``db`` the group above (imported when asked for)."""
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        return db_group if name == "db" else super().get_command(ctx, name)
+        return _db_group() if name == "db" else super().get_command(ctx, name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), "db"})
 
 
 cli = StranglerGroup(create_app=_create_app,
@@ -71,8 +101,12 @@ def _routes_file() -> Path:
     return Path(current_app.config["ROUTES_FILE"])
 
 
+def _backend_shapes():
+    return current_app.extensions["strangler"].shapes()
+
+
 def _load(path: Path, *, check_backend: bool):
-    shapes = current_app.extensions["strangler"].shapes() if check_backend else None
+    shapes = _backend_shapes() if check_backend else None
     try:
         return load_table(path.read_text(), str(path), shapes)
     except FileNotFoundError:
@@ -114,38 +148,85 @@ def list_routes(as_json: bool) -> None:
     click.echo(f"(unlisted routes: {table.config.default}; version {table.version})")
 
 
+_STATE_WORDS = (LEGACY, SHADOW, CANARY, FLASK)
+_METHOD_WORDS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "*"})
+
+
+def _split_set_args(args: tuple[str, ...]) -> tuple[list[str], str | None, int | None]:
+    """Split ``ROUTE... STATE [N]`` into the routes, the state word and the percentage.
+
+    An unquoted ``GET /api/tags`` (two words) is taken as the one route it means.
+    """
+    words = list(args)
+    percent: int | None = None
+    if len(words) >= 2 and words[-1].isdigit() and words[-2] == CANARY:
+        percent = int(words.pop())
+        if not 1 <= percent <= 99:
+            raise click.UsageError("canary takes a percentage from 1 to 99")
+    state = words.pop() if words and words[-1] in _STATE_WORDS else None
+    if state == CANARY and percent is None:
+        raise click.UsageError("canary takes a percentage (1-99); other states take none")
+    selectors: list[str] = []
+    for word in words:
+        if selectors and selectors[-1] in _METHOD_WORDS and word.startswith("/"):
+            selectors[-1] = f"{selectors[-1]} {word}"
+        else:
+            selectors.append(word)
+    return selectors, state, percent
+
+
 @routes.command("set")
-@click.argument("route")
-@click.argument("state", type=click.Choice([LEGACY, SHADOW, CANARY, FLASK]))
-@click.argument("percent", type=click.IntRange(1, 99), required=False)
+@click.argument("args", nargs=-1, metavar="[ROUTE|GLOB]... [STATE [N]]")
+@click.option("--all", "every", is_flag=True, help="Every route listed in the file.")
+@click.option("--default", "default", type=click.Choice([LEGACY, FLASK]),
+              help="Also set the side that serves unlisted requests (preflights included).")
 @click.option("--no-shadow", is_flag=True, help="With flask: stop comparing against legacy.")
 @click.option("--reason", help="Why, for the audit log.")
 @click.option("--actor", default=getpass.getuser, show_default="the OS user",
               help="Who, for the audit log.")
 @with_appcontext
-def set_route(route: str, state: str, percent: int | None, no_shadow: bool,
+def set_route(args: tuple[str, ...], every: bool, default: str | None, no_shadow: bool,
               reason: str | None, actor: str) -> None:
-    """Move ROUTE (e.g. "GET /api/tags") to STATE: legacy, shadow, canary N or flask."""
-    if (state == "canary") != (percent is not None):
-        raise click.UsageError("canary takes a percentage (1-99); other states take none")
-    if no_shadow and state != "flask":
+    """Move routes to STATE: legacy, shadow, canary N or flask; one write, one audit.
+
+    Routes are named ("GET /api/tags"), globbed ('* /api/articles*', over the listed
+    routes) or --all. --default legacy|flask sets who serves unlisted requests, in the
+    same write. A route moved to flask loses its `writes: dry-run` (Flask serves it).
+    """
+    selectors, state, percent = _split_set_args(args)
+    if state is None and (selectors or every or default is None):
+        raise click.UsageError("give routes (or --all) and a STATE: legacy, shadow, canary N,"
+                               " flask; or only --default legacy|flask")
+    if state is not None and not (selectors or every):
+        raise click.UsageError("name the routes to move (ROUTE, a glob, or --all)")
+    if every and selectors:
+        raise click.UsageError("--all takes no ROUTE")
+    if no_shadow and state != FLASK:
         raise click.UsageError("--no-shadow goes with flask only")
     # The command line's words for a state, mapped to the lifecycle's names here, at the edge.
-    wanted = (RouteState.canary(percent) if state == CANARY
+    wanted = (None if state is None else RouteState.canary(percent) if state == CANARY
               else RouteState(FLASK_ALONE) if no_shadow else RouteState.parse(state))
-    runtime = current_app.extensions["strangler"]
+    from rollout.route_file import DEFAULT_ROUTE, SelectionError, flip_routes
+
     try:
-        change = flip_route(_routes_file(), route, wanted, actor=actor,
-                            reason=reason, shapes=runtime.shapes())
+        flips = flip_routes(_routes_file(), selectors, wanted, every=every, default=default,
+                            actor=actor, reason=reason, shapes=_backend_shapes())
     except PatternError as error:
         raise click.BadParameter(str(error), param_hint="ROUTE") from None
+    except SelectionError as error:
+        raise click.ClickException(str(error)) from None
     except RouteFileError as error:
         click.echo(str(error), err=True)
         raise click.exceptions.Exit(1) from None
-    if change is None:
-        click.echo(f"{route} is already {wanted.name}; nothing changed")
-    else:
-        click.echo(f"{change.route}: {change.from_state} -> {change.to_state} (by {actor})")
+    for route in flips.unchanged:
+        name = "default" if route == DEFAULT_ROUTE else route
+        click.echo(f"{name} is already {default if route == DEFAULT_ROUTE else wanted.name};"
+                   " nothing changed")
+    for change in flips.changes:
+        name = "default" if change.route == DEFAULT_ROUTE else change.route
+        click.echo(f"{name}: {change.from_state} -> {change.to_state} (by {actor})")
+    for note in flips.notes:
+        click.echo(note)
 
 
 @routes.command("check")
@@ -163,6 +244,8 @@ def check_routes(file: Path | None) -> None:
 @with_appcontext
 def history(route: str | None, limit: int) -> None:
     """Show the audit log of route flips, newest first."""
+    from rollout.route_file import audit_log
+
     for change in audit_log(limit, route or None):
         note = f"  ({change.reason})" if change.reason else ""
         click.echo(f"{change.changed_at:%Y-%m-%d %H:%M:%S}  {change.actor:<12}  {change.route}:"
@@ -183,12 +266,19 @@ def noise(ctx: click.Context, route: str, as_json: bool, accept: bool, reason: s
           actor: str) -> None:
     """List ROUTE's noise candidates; with --accept, ignore them in routes.yaml (audited)."""
     if not accept:
+        from shadow.cli import noise_command
+
         ctx.invoke(noise_command, route=route, as_json=as_json)
         return
+    from backend.database import db
+    from shadow.report import noise_candidates
+
     rules = [n.path for n in noise_candidates(db.engine, route)]
     if not rules:
         click.echo(f"No noise candidates for {route}; nothing changed.")
         return
+    from rollout.route_file import add_ignore_rules
+
     runtime = current_app.extensions["strangler"]
     try:
         change = add_ignore_rules(_routes_file(), route, rules, actor=actor, reason=reason,
@@ -210,6 +300,9 @@ def noise(ctx: click.Context, route: str, as_json: bool, accept: bool, reason: s
 @with_appcontext
 def prune(max_age_days: int, max_rows: int) -> None:
     """Delete old comparisons from the parity store (run it hourly from cron, on one host)."""
+    from backend.database import db
+    from shadow.store import ParityStore
+
     deleted = ParityStore(db.engine).prune(max_age=timedelta(days=max_age_days),
                                            max_rows=max_rows)
     click.echo(f"Pruned {deleted} comparisons.")
@@ -230,13 +323,29 @@ def _app_database_url() -> str | None:
 
 @click.pass_context
 def _mount_parity(ctx: click.Context) -> None:
+    from shadow.cli import DATABASE_URL_RESOLVER
+
     ctx.meta[DATABASE_URL_RESOLVER] = _app_database_url
 
 
+def _parity_commands() -> dict[str, click.Command]:
+    from shadow.cli import parity
+
+    return {**parity.commands, "noise": noise, "prune": prune}
+
+
+def _users_commands() -> dict[str, click.Command]:
+    from rollout.dashboard.accounts import users_cli
+
+    return dict(users_cli.commands)
+
+
 # ``strangler parity ...``: shadow's read commands, plus noise --accept and prune.
-parity_group = click.Group("parity", help=parity.help, callback=_mount_parity,
-                           commands={**parity.commands, "noise": noise, "prune": prune})
+parity_group = LazyGroup(
+    "parity", _parity_commands, callback=_mount_parity,
+    help="Shadow parity: how the candidate compares with the control, per route.")
+users_group = LazyGroup("users", _users_commands, help="Accounts of the parity dashboard.")
 
 cli.add_command(routes)
-cli.add_command(users_cli)
+cli.add_command(users_group)
 cli.add_command(parity_group)

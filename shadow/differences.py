@@ -15,8 +15,6 @@ import unicodedata
 from difflib import SequenceMatcher
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from shadow.document import NonFinite, Number, canonical, plain, shown
 from shadow.observation import Difference, Kind
 from shadow.paths import format_path
@@ -206,6 +204,10 @@ class _Walk:
 
     def deepdiff(self, keys: tuple[Any, ...], left: list, right: list, i1: int, j1: int) -> None:
         """Let DeepDiff align two differing slices of a list (starting at i1 and j1)."""
+        # Imported on first use (a tenth of a second): every `strangler` command imports
+        # this package, and only lists that differ by more than replaced items need it.
+        from deepdiff import DeepDiff
+
         tree = DeepDiff(
             plain(left),
             plain(right),

@@ -19,18 +19,21 @@ from typing import Any
 from flask import Flask
 
 from proxy.patterns import BadPath, canonical_segments, raw_path
-from rollout.dashboard import pages  # noqa: F401  (registers the views on the blueprint)
-from rollout.dashboard.blueprint import bp, csrf
-from rollout.dashboard.login import login_manager
-from rollout.dashboard.session import DashboardSessionInterface
-from rollout.dashboard.settings import configure
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 def init_dashboard(app: Flask) -> None:
     """Serve the dashboard from ``app`` under ``DASHBOARD_PREFIX``."""
-    import rollout.dashboard.models  # noqa: F401  (its tables belong to migrations/)
+    # Imported here, not with the package: rollout.create_app imports rollout.dashboard.models
+    # (its tables belong to migrations/) for every command, the views only when served.
+    import rollout.dashboard.models  # noqa: F401
+    from rollout.dashboard import pages  # noqa: F401  (registers the views on the blueprint)
+    from rollout.dashboard.blueprint import bp, csrf
+    from rollout.dashboard.login import login_manager
+    from rollout.dashboard.session import DashboardSessionInterface
+    from rollout.dashboard.settings import configure
+
 
     configure(app)
     app.session_interface = DashboardSessionInterface()

@@ -167,3 +167,127 @@ def test_read_only_commands_do_not_build_the_dashboard(tmp_path: Path) -> None:
     assert _side_effects(tmp_path, routes, "routes", "check") == (False, "hashes 0")
     # The served app does build it: the key is written where this harness looks.
     assert _side_effects(tmp_path, routes, "--full-app")[0] is True
+
+
+@pytest.fixture
+def full_app(tmp_path: Path, databases):
+    """The app with the real Flask backend (built lazily, as the command does)."""
+    path = tmp_path / "routes.yaml"
+    path.write_text((REPO_ROOT / "routes.yaml").read_text())
+    app = create_app({
+        "TESTING": True,
+        "ROUTES_FILE": str(path),
+        "SQLALCHEMY_DATABASE_URI": databases.create("sqlite"),
+    })
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def audit_rows(app) -> list[tuple[str, str, str, str, str | None]]:
+    with app.app_context():
+        return [(c.route, c.from_state, c.to_state, c.actor, c.reason)
+                for c in db.session.scalars(sa.select(RouteChange).order_by(RouteChange.id))]
+
+
+def test_set_all_flask_with_default_is_one_write_and_one_audit(full_app) -> None:
+    writes: list[int] = []
+    real_replace = os.replace
+    try:
+        os.replace = lambda *a: writes.append(1) or real_replace(*a)
+        result = invoke(full_app, "set", "--all", "flask", "--default", "flask",
+                        "--reason", "cut over", "--actor", "ada")
+    finally:
+        os.replace = real_replace
+    assert result.exit_code == 0, result.output
+    assert writes == [1]
+    rows = json.loads(invoke(full_app, "list", "--json").output)
+    assert len(rows) == 19
+    assert {(r["state"], r["serve"], r["shadow"]) for r in rows} == {("flask", "flask", "legacy")}
+    assert "(unlisted routes: flask;" in invoke(full_app, "list").output
+    text = routes_text(full_app)
+    assert "\ndefault: flask                        # legacy | flask" in text  # comment kept
+    audit = audit_rows(full_app)
+    assert len(audit) == 20
+    assert audit[-1] == ("(default)", "legacy", "flask", "ada", "cut over")
+    assert {row[1:] for row in audit[:-1]} == {("legacy", "flask", "ada", "cut over")}
+    assert sorted(row[0] for row in audit[:-1]) == sorted(r["route"] for r in rows)
+    assert "default: legacy -> flask (by ada)" in result.output
+    again = invoke(full_app, "set", "--all", "flask", "--default", "flask")
+    assert "GET /api/tags is already flask; nothing changed" in again.output
+    assert "default is already flask; nothing changed" in again.output
+    assert len(audit_rows(full_app)) == 20
+
+
+def test_set_selects_by_glob_and_several_routes(app) -> None:
+    result = invoke(app, "set", "* /api/articles*", "shadow", "--actor", "ada")
+    assert result.exit_code == 0, result.output
+    states = {r["route"]: r["state"] for r in json.loads(invoke(app, "list", "--json").output)}
+    articles = {route for route in states if route.split()[1].startswith("/api/articles")}
+    assert len(articles) == 11  # the article, feed, favorite and comment operations
+    assert {route for route, state in states.items() if state == "shadow"} == articles
+    assert len(audit_rows(app)) == 11
+    # Several routes, one of them typed unquoted (two words), and a narrower glob.
+    result = invoke(app, "set", "GET", "/api/tags", "POST /api/users", "get /api/articles*",
+                    "legacy")
+    assert result.exit_code == 0, result.output
+    states = {r["route"]: r["state"] for r in json.loads(invoke(app, "list", "--json").output)}
+    assert {route for route, state in states.items() if state == "shadow"} == {
+        route for route in articles if not route.startswith("GET ")}
+    assert "GET /api/tags is already legacy; nothing changed" in result.output
+    assert len(audit_rows(app)) == 11 + 4  # GET /api/articles, /feed, /:slug, /:slug/comments
+
+
+@pytest.mark.parametrize("selector", ["* /api/nothing*", "GET /api/tag", "GET /api/users"])
+def test_set_with_a_selector_matching_nothing_writes_nothing(app, selector) -> None:
+    before = Path(app.config["ROUTES_FILE"]).read_bytes()
+    result = invoke(app, "set", "GET /api/tags", selector, "shadow", "--default", "flask")
+    assert result.exit_code == 1
+    assert f"no listed route matches '{selector}'" in result.output
+    assert "nothing changed" in result.output
+    assert Path(app.config["ROUTES_FILE"]).read_bytes() == before
+    assert audit_rows(app) == []
+
+
+def test_set_default_alone(app) -> None:
+    result = invoke(app, "set", "--default", "flask", "--actor", "ada")
+    assert result.exit_code == 0, result.output
+    assert audit_rows(app) == [("(default)", "legacy", "flask", "ada", None)]
+    assert "(unlisted routes: flask;" in invoke(app, "list").output
+    assert invoke(app, "set", "--all").exit_code == 2
+    assert invoke(app, "set", "--all", "GET /api/tags", "shadow").exit_code == 2
+
+
+def _with_dry_run(app) -> str:
+    path = Path(app.config["ROUTES_FILE"])
+    text = path.read_text().replace(
+        "  - route: GET /api/tags\n    serve: legacy\n",
+        "  - route: GET /api/tags\n    serve: legacy\n    shadow: flask\n"
+        "    writes: dry-run   # Flask's writes rolled back\n    sample: 0.5\n")
+    path.write_text(text)
+    return text
+
+
+@pytest.mark.parametrize(("args", "state"), [(["flask"], "flask"),
+                                             (["flask", "--no-shadow"], "flask alone")])
+def test_flipping_a_dry_run_route_to_flask_drops_the_key_and_says_so(app, args, state) -> None:
+    before = _with_dry_run(app)
+    result = invoke(app, "set", "GET /api/tags", *args)
+    assert result.exit_code == 0, result.output
+    assert f"GET /api/tags: shadow -> {state}" in result.output
+    assert "dropped writes: dry-run from GET /api/tags: Flask serves it now" in result.output
+    after = routes_text(app)
+    entry = after[after.index("  - route: GET /api/tags\n"):]
+    serve = "flask" if state == "flask" else "flask\n"
+    assert entry.startswith(f"  - route: GET /api/tags\n    serve: {serve}")
+    assert "writes" not in entry and "rolled back" not in entry  # the key and its comment
+    assert "    sample: 0.5\n" in entry  # the rest of the entry kept
+    assert after.splitlines()[:20] == before.splitlines()[:20]
+
+
+def test_flipping_a_dry_run_route_to_canary_keeps_the_key_and_says_so(app) -> None:
+    _with_dry_run(app)
+    result = invoke(app, "set", "GET /api/tags", "canary", "10")
+    assert result.exit_code == 0, result.output
+    assert "kept writes: dry-run on GET /api/tags" in result.output
+    assert "writes: dry-run" in routes_text(app)
