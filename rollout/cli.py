@@ -219,9 +219,11 @@ def set_route(args: tuple[str, ...], every: bool, default: str | None, no_shadow
         click.echo(str(error), err=True)
         raise click.exceptions.Exit(1) from None
     for route in flips.unchanged:
-        name = "default" if route == DEFAULT_ROUTE else route
-        click.echo(f"{name} is already {default if route == DEFAULT_ROUTE else wanted.name};"
-                   " nothing changed")
+        if route == DEFAULT_ROUTE:
+            click.echo(f"default is already {default}; nothing changed")
+        else:
+            assert wanted is not None  # only routes given a state are selected
+            click.echo(f"{route} is already {wanted.name}; nothing changed")
     for change in flips.changes:
         name = "default" if change.route == DEFAULT_ROUTE else change.route
         click.echo(f"{name}: {change.from_state} -> {change.to_state} (by {actor})")

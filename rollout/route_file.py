@@ -222,6 +222,7 @@ def flip_routes(
         for index in _select(current, selectors, every) if state is not None else []:
             entry, node = current.routes[index], document["routes"][index]
             from_state = state_name(entry)
+            assert state is not None  # routes are selected only with a state
             if from_state == state.name:
                 unchanged.append(entry.route)
                 continue
