@@ -52,6 +52,11 @@ ORDER = ".order_by(Article.created_at.desc(), Article.id.desc())"
 LOGIN_ANSWER = "return json_response(serializers.user(user, tokens.issue(user.id, user.username)))"
 CREATE_ANSWER = (
     "return json_response(serializers.article(article_views.view(g.user, article)), 201)")
+# Findings without a path: the outcome itself is the report.
+CANDIDATE_ERROR = "<candidate_error>"
+ESCAPED_WRITE = "<escaped_write>"  # a dry-run or mirrored read that wrote past its rollback
+# A CORS preflight is compared under the route of the method it asks about (docs/routes.md).
+PREFLIGHTED = ("PUT *", "POST *", "DELETE *")
 LIST_ROUTES = ("GET /api/articles", "GET /api/articles/feed")
 READ_ARTICLE = ("GET /api/articles/:slug", "GET /api/articles")
 
@@ -177,11 +182,11 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("preflight-methods-without-patch", "CORS and preflights", HEADERS,
            'ALLOWED_METHODS = "GET,HEAD,PUT,PATCH,POST,DELETE"',
            'ALLOWED_METHODS = "GET,HEAD,PUT,POST,DELETE"',
-           ("OPTIONS *",), ("headers.access-control-allow-methods",)),
+           PREFLIGHTED, ("headers.access-control-allow-methods",)),
     Mutant("preflight-allow-headers-fixed", "CORS and preflights", HEADERS,
            'response.headers["Access-Control-Allow-Headers"] = requested',
            'response.headers["Access-Control-Allow-Headers"] = "Content-Type"',
-           ("OPTIONS *",), ("headers.access-control-allow-headers",)),
+           PREFLIGHTED, ("headers.access-control-allow-headers",)),
     Mutant("cors-origin-fixed", "CORS and preflights", HEADERS,
            'response.headers["Access-Control-Allow-Origin"] = "*"',
            'response.headers["Access-Control-Allow-Origin"] = "http://localhost:4100"',
@@ -211,27 +216,27 @@ MUTANTS: tuple[Mutant, ...] = (
            "    with db.engine.begin() as leak:\n"
            "        leak.execute(sa.insert(Comment).values(body=fields[\"body\"], "
            "article_id=article.id, author_id=user.id, created_at=now, updated_at=now))\n",
-           ("POST /api/articles/:slug/comments",), ("effects.comments",),
+           ("POST /api/articles/:slug/comments",), ("effects.comments", ESCAPED_WRITE),
            "every comment doubled for real users"),
     Mutant("favorite-escapes-dry-run", "dry-run leaks", ARTICLES,
            "db.session.add(Favorite(user_id=user.id, article_id=article.id))",
            "with db.engine.begin() as leak:\n"
            "            leak.execute(sa.insert(Favorite).values(user_id=user.id, "
            "article_id=article.id))",
-           ("POST /api/articles/:slug/favorite",), ("effects.favorites",)),
+           ("POST /api/articles/:slug/favorite",), ("effects.favorites", ESCAPED_WRITE)),
     # writes on reads
     Mutant("article-read-rewrites-row", "writes on reads", VIEWS,
            '        raise NotFound("article", "not found")\n    return views(rows)[0]',
            '        raise NotFound("article", "not found")\n'
            "    db.session.execute(sa.update(Article).where(Article.slug == slug)"
            ".values(description=Article.description + \".\"))\n    return views(rows)[0]",
-           ("GET /api/articles/:slug",), ("effects.articles",),
+           ("GET /api/articles/:slug",), ("effects.articles", CANDIDATE_ERROR),
            "legacy's data altered on every read"),
     Mutant("comments-read-touch-rows", "writes on reads", COMMENTS,
            "    ).all()\n    return [CommentView(",
            "    ).all()\n    db.session.execute(sa.update(Comment).where(Comment.article_id =="
            " article.id).values(body=Comment.body))\n    return [CommentView(",
-           ("GET /api/articles/:slug/comments",), ("effects.comments",),
+           ("GET /api/articles/:slug/comments",), ("effects.comments", CANDIDATE_ERROR),
            "rewrites every comment it lists with the same values"),
     # lost writes
     Mutant("article-update-never-committed", "lost writes", ARTICLES,

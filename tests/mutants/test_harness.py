@@ -14,6 +14,7 @@ from tests.mutants.verdict import (
     CANDIDATE_ERROR,
     CAUGHT,
     ELSEWHERE,
+    ESCAPED_WRITE,
     MISSED,
     classify,
     path_matches,
@@ -127,6 +128,14 @@ def test_a_candidate_error_on_the_route_is_a_finding() -> None:
                     (CANDIDATE_ERROR,))
     verdict = classify(mutant, rows((1, "GET /api/tags", "candidate_error")), [])
     assert (verdict.verdict, verdict.route) == (CAUGHT, "GET /api/tags")
+
+
+def test_an_escaped_write_on_the_route_is_a_finding() -> None:
+    mutant = Mutant("e", "dry-run leaks", "f.py", "a", "b", ("POST *",), (ESCAPED_WRITE,))
+    verdict = classify(mutant, rows((1, "POST /api/articles", "match"),
+                                    (2, "POST /api/articles", "escaped_write")), [])
+    assert (verdict.verdict, verdict.route, verdict.path, verdict.comparisons_needed) == (
+        CAUGHT, "POST /api/articles", ESCAPED_WRITE, 2)
 
 
 def test_only_matches_and_the_baselines_noise_are_missed() -> None:

@@ -15,15 +15,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.mutants.catalog import Mutant
+from tests.mutants.catalog import CANDIDATE_ERROR, ESCAPED_WRITE, Mutant
 
 CAUGHT = "caught"
 ELSEWHERE = "caught elsewhere"
 MISSED = "missed"
 STALE = "STALE"
 FAILED = "run failed"
-CANDIDATE_ERROR = "<candidate_error>"
-FINDING_OUTCOMES = ("mismatch", "candidate_error")
+FINDING_OUTCOMES = ("mismatch", "candidate_error", "escaped_write")
 
 
 @dataclass
@@ -60,6 +59,8 @@ def findings(comparisons: Sequence[Mapping[str, Any]], differences: Sequence[Map
     for row in sorted(comparisons, key=lambda r: r["id"]):
         if row["outcome"] == "candidate_error":
             found.append((row["id"], row["route"], CANDIDATE_ERROR))
+        elif row["outcome"] == "escaped_write":
+            found.append((row["id"], row["route"], ESCAPED_WRITE))
         elif row["outcome"] == "mismatch":
             found += [(row["id"], row["route"], p) for p in paths.get(row["id"], ["body"])]
     return found
