@@ -75,6 +75,28 @@ class RouteTable:
         for candidates in self._by_shape.values():
             candidates.sort(key=lambda r: r.pattern.specificity())
 
+    def legacy_needs(self) -> list[str]:
+        """Return why legacy still receives requests under this table (empty: it can go).
+
+        Legacy receives what ``default`` sends it (every request no route matches, preflights
+        included), what a route or a canary's share serves from it, and the mirrored calls of
+        routes and unmatched requests it is compared on.
+        """
+        needs = []
+        if self.config.default == "legacy":
+            needs.append("default: legacy serves every request no route matches")
+        if self.config.shadow.unmatched == "legacy":
+            needs.append("shadow.unmatched: legacy is compared on requests no route matches")
+        for route in self.routes:
+            serve, compared = route.entry.serve, route.entry.shadow_side
+            if serve == "legacy":
+                needs.append(f"{route.template}: legacy serves it")
+            elif isinstance(serve, Weights) and serve.legacy > 0:
+                needs.append(f"{route.template}: legacy serves {serve.legacy}% (canary)")
+            elif compared in ("legacy", "both"):
+                needs.append(f"{route.template}: legacy is compared (shadow: {compared})")
+        return needs
+
     @property
     def uses_legacy(self) -> bool:
         """Return whether legacy serves any request: the default, a route, a canary share."""

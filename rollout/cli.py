@@ -233,10 +233,27 @@ def set_route(args: tuple[str, ...], every: bool, default: str | None, no_shadow
 
 @routes.command("check")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path), required=False)
+@click.option("--without-legacy", is_flag=True,
+              help="Also prove that no request would reach legacy (it can be switched off).")
 @with_appcontext
-def check_routes(file: Path | None) -> None:
-    """Validate FILE (default ROUTES_FILE), the backend's URL map included."""
+def check_routes(file: Path | None, without_legacy: bool) -> None:
+    """Validate FILE (default ROUTES_FILE), the backend's URL map included.
+
+    Every operation the backend implements that the table does not list is served by
+    ``default``; with --without-legacy the check fails, naming each cause, while legacy would
+    still receive any request: served, in a canary's share, or compared.
+    """
     table = _load(file or _routes_file(), check_backend=True)
+    if without_legacy:
+        needs = table.legacy_needs()
+        if needs:
+            click.echo(f"{len(needs)} reasons legacy is still needed:")
+            for need in needs:
+                click.echo(f"  {need}")
+            raise click.exceptions.Exit(1)
+        click.echo(f"OK: {len(table.routes)} routes, version {table.version}; no request"
+                   " reaches legacy: it can be switched off")
+        return
     click.echo(f"OK: {len(table.routes)} routes, version {table.version}")
 
 

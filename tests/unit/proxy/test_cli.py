@@ -291,3 +291,36 @@ def test_flipping_a_dry_run_route_to_canary_keeps_the_key_and_says_so(app) -> No
     assert result.exit_code == 0, result.output
     assert "kept writes: dry-run on GET /api/tags" in result.output
     assert "writes: dry-run" in routes_text(app)
+
+
+def test_check_without_legacy_names_everything_that_still_reaches_legacy(
+        full_app, tmp_path: Path) -> None:
+    table = tmp_path / "routes.yaml"
+    table.write_text("default: legacy\nshadow: {unmatched: flask}\nroutes:\n"
+                     "  - route: GET /api/tags\n    serve: flask\n"
+                     "  - route: GET /api/user\n    serve: flask\n    shadow: legacy\n"
+                     "  - route: POST /api/users\n    serve: {flask: 90, legacy: 10}\n"
+                     "  - route: GET /api/articles\n    serve: legacy\n")
+    result = invoke(full_app, "check", str(table), "--without-legacy")
+    assert result.exit_code == 1
+    assert result.output.splitlines()[1:] == [
+        "  default: legacy serves every request no route matches",
+        "  GET /api/user: legacy is compared (shadow: legacy)",
+        "  POST /api/users: legacy serves 10% (canary)",
+        "  GET /api/articles: legacy serves it",
+    ]
+    assert "legacy is still needed" in result.output.splitlines()[0]
+    done = tmp_path / "done.yaml"
+    done.write_text("default: flask\nroutes:\n  - route: GET /api/tags\n    serve: flask\n")
+    result = invoke(full_app, "check", str(done), "--without-legacy")
+    assert result.exit_code == 0, result.output
+    assert "no request reaches legacy" in result.output
+
+
+def test_check_without_legacy_passes_on_the_table_at_the_end_of_a_migration(full_app) -> None:
+    assert invoke(full_app, "check", "--without-legacy").exit_code == 1  # the repo's table
+    flipped = invoke(full_app, "set", "--all", "flask", "--no-shadow", "--default", "flask",
+                     "--actor", "ada")
+    assert flipped.exit_code == 0, flipped.output
+    result = invoke(full_app, "check", "--without-legacy")
+    assert result.exit_code == 0, result.output
