@@ -32,6 +32,7 @@ class Timestamp(TypeDecorator[datetime]):
 
     impl = sa.DateTime(timezone=True)
     cache_ok = True
+    to_millis = True  # cut to milliseconds before storing
 
     def load_dialect_impl(self, dialect):
         if dialect.name == "postgresql":
@@ -44,8 +45,10 @@ class Timestamp(TypeDecorator[datetime]):
         if value is None:
             return None
         if value.tzinfo is None:
-            raise ValueError("Timestamp needs an aware datetime")
-        value = truncate_to_millis(value.astimezone(UTC))
+            raise ValueError(f"{type(self).__name__} needs an aware datetime")
+        value = value.astimezone(UTC)
+        if self.to_millis:
+            value = truncate_to_millis(value)
         return value if dialect.name == "postgresql" else value.replace(tzinfo=None)
 
     def process_result_value(self, value, dialect):
@@ -54,33 +57,13 @@ class Timestamp(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-class UtcTimestamp(TypeDecorator[datetime]):
+class UtcTimestamp(Timestamp):
     """A UTC instant kept as given: ``timestamp(3) with time zone`` on PostgreSQL, UTC text
     on SQLite (the parity store's; unlike Timestamp it does not cut to milliseconds first).
     """
 
-    impl = sa.DateTime(timezone=True)
     cache_ok = True
-
-    def load_dialect_impl(self, dialect):
-        if dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import TIMESTAMP
-
-            return dialect.type_descriptor(TIMESTAMP(timezone=True, precision=3))
-        return dialect.type_descriptor(sa.DateTime())
-
-    def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("UtcTimestamp needs an aware datetime")
-        value = value.astimezone(UTC)
-        return value if dialect.name == "postgresql" else value.replace(tzinfo=None)
-
-    def process_result_value(self, value, dialect):
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    to_millis = False
 
 
 def truncate_to_millis(value: datetime) -> datetime:
