@@ -10,11 +10,13 @@ with these a test drives it without an app, a server or a database::
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
-from shadow import Exchange, Experiment, Observation, Rules
+from shadow import Comparison, Exchange, Experiment, Observation, Rules
 
 ROUTE = "GET /api/articles/:slug"
+WAIT = 10.0  # generous upper bound for background work to arrive; never a timing assertion
 
 
 def make_exchange(route: str = ROUTE, *, method: str | None = None, path: str | None = None,
@@ -50,3 +52,32 @@ def make_observation(body: Any = None, *, status: int = 200, headers: Any = None
     if headers is None:
         headers = {"Content-Type": "application/json; charset=utf-8"} if body is not None else {}
     return Observation(status, headers, raw, duration)
+
+
+class Recorder:
+    """A publisher that keeps what it is told and lets a test wait for it."""
+
+    def __init__(self) -> None:
+        self.comparisons: list[Comparison] = []
+        self.noise_found: list[tuple[str, list[str]]] = []
+        self._changed = threading.Condition()
+
+    def comparison(self, comparison: Comparison) -> None:
+        with self._changed:
+            self.comparisons.append(comparison)
+            self._changed.notify_all()
+
+    def noise(self, route: str, paths: list[str]) -> None:
+        with self._changed:
+            self.noise_found.append((route, paths))
+            self._changed.notify_all()
+
+    def wait(self, count: int = 1) -> list[Comparison]:
+        with self._changed:
+            assert self._changed.wait_for(lambda: len(self.comparisons) >= count, WAIT)
+            return list(self.comparisons)
+
+    def wait_noise(self) -> list[tuple[str, list[str]]]:
+        with self._changed:
+            assert self._changed.wait_for(lambda: self.noise_found, WAIT)
+            return list(self.noise_found)

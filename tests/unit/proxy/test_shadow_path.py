@@ -6,7 +6,6 @@ that answers from a script, and the Mirror is real (its pool, its publishers).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -15,29 +14,8 @@ from proxy.dryrun import dry_run_signer
 from proxy.flask_side import backend_environ, replayed
 from proxy.mirror_sides import call_flask
 from proxy.mirroring import Shadow
-from shadow import Comparison, Exchange, Mirror, Observation, Outcome
-from tests.support.factories import make_exchange, make_experiment, make_observation
-
-WAIT = 10.0  # an upper bound for the pool's work to arrive; never a timing assertion
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.comparisons: list[Comparison] = []
-        self._changed = threading.Condition()
-
-    def comparison(self, comparison: Comparison) -> None:
-        with self._changed:
-            self.comparisons.append(comparison)
-            self._changed.notify_all()
-
-    def noise(self, route: str, paths: list[str]) -> None:
-        pass
-
-    def wait(self) -> Comparison:
-        with self._changed:
-            assert self._changed.wait_for(lambda: self.comparisons, WAIT)
-            return self.comparisons[0]
+from shadow import Exchange, Mirror, Observation, Outcome
+from tests.support.factories import Recorder, make_exchange, make_experiment, make_observation
 
 
 class ScriptedSides:
@@ -93,7 +71,7 @@ def test_a_read_is_sent_to_the_candidate_with_its_body_and_compared(mirror, reco
     sides = ScriptedSides(flask=[answer])
     exchange = make_exchange("GET /api/tags", request_id="r-1")
     serve(shadow_of(mirror, sides, exchange), answer, body=[b"ab", b"c"])
-    comparison = recorder.wait()
+    comparison = recorder.wait()[0]
     assert (comparison.outcome, comparison.route, comparison.request_id) == (
         Outcome.MATCH, "GET /api/tags", "r-1")
     [(side, sent, marker)] = sides.calls
@@ -106,7 +84,7 @@ def test_a_read_is_sent_to_the_candidate_with_its_body_and_compared(mirror, reco
 def test_a_mismatch_is_rechecked_on_the_control(mirror, recorder) -> None:
     sides = ScriptedSides(flask=[make_observation({"n": 2})], legacy=[make_observation({"n": 2})])
     serve(shadow_of(mirror, sides, make_exchange("GET /api/n")), make_observation({"n": 1}))
-    comparison = recorder.wait()
+    comparison = recorder.wait()[0]
     assert comparison.outcome is Outcome.IGNORED  # the control now answers as the candidate
     assert [side for side, _, _ in sides.calls] == ["flask", "legacy"]
     assert sides.calls[1][2] is None  # the control is asked again as the client asked it
@@ -116,7 +94,7 @@ def test_a_body_over_the_cap_is_recorded_not_compared(mirror, recorder) -> None:
     sides = ScriptedSides()
     serve(shadow_of(mirror, sides, make_exchange("GET /api/tags"), cap=4),
           make_observation({"tags": ["a long list"]}))
-    comparison = recorder.wait()
+    comparison = recorder.wait()[0]
     assert comparison.outcome is Outcome.IGNORED and "body over 4 bytes" in comparison.result.reason
     assert sides.calls == []
 
@@ -134,7 +112,7 @@ def test_a_dry_run_write_runs_the_candidate_first_with_a_marker(mirror, recorder
                                     lambda error: None, 0.0)
     assert b"".join(chunks) == created.body
     finish(None)
-    assert recorder.wait().outcome is Outcome.MATCH
+    assert recorder.wait()[0].outcome is Outcome.MATCH
     assert len(sides.calls) == 1  # a write is never sent to the candidate, or the control, twice
 
 

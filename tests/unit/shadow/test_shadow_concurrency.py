@@ -6,7 +6,6 @@ given, never by how fast the test runs.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -17,29 +16,9 @@ from shadow.concurrency import Writes
 from shadow.mirror import Mirror
 from shadow.observation import Observation, Outcome
 from shadow.report import RouteReport
-from tests.support.factories import make_exchange, make_experiment, make_observation
+from tests.support.factories import Recorder, make_exchange, make_experiment, make_observation
 
-WAIT = 10.0  # an upper bound for the pool's work to arrive; never a timing assertion
 ARTICLE = "/api/articles/how-to"
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.comparisons: list[Comparison] = []
-        self._changed = threading.Condition()
-
-    def comparison(self, comparison: Comparison) -> None:
-        with self._changed:
-            self.comparisons.append(comparison)
-            self._changed.notify_all()
-
-    def noise(self, route: str, paths: list[str]) -> None:
-        pass
-
-    def wait(self) -> Comparison:
-        with self._changed:
-            assert self._changed.wait_for(lambda: self.comparisons, WAIT)
-            return self.comparisons[0]
 
 
 def test_a_write_overlaps_a_window_it_touches_while_running_or_ending_inside_it() -> None:
@@ -93,7 +72,7 @@ def compared(recorder: Recorder, registry: Writes | None, exchange: object,
     try:
         mirror.submit(exchange, control, lambda: candidate,  # type: ignore[arg-type]
                       make_experiment(**settings))
-        return recorder.wait()
+        return recorder.wait()[0]
     finally:
         mirror.close()
 

@@ -17,39 +17,9 @@ from shadow.eligibility import Sampler, Submission
 from shadow.mirror import Mirror
 from shadow.observation import Observation, Outcome
 from shadow.rules import Rules
-from tests.support.factories import make_exchange, make_experiment
+from tests.support.factories import WAIT, Recorder, make_exchange, make_experiment
 
 ROUTE = "GET /api/articles/:slug"
-WAIT = 10.0  # generous upper bound for background work to arrive; never a timing assertion
-
-
-class Recorder:
-    """A publisher that keeps what it is told and lets a test wait for it."""
-
-    def __init__(self) -> None:
-        self.comparisons: list[Comparison] = []
-        self.noise_found: list[tuple[str, list[str]]] = []
-        self._changed = threading.Condition()
-
-    def comparison(self, comparison: Comparison) -> None:
-        with self._changed:
-            self.comparisons.append(comparison)
-            self._changed.notify_all()
-
-    def noise(self, route: str, paths: list[str]) -> None:
-        with self._changed:
-            self.noise_found.append((route, paths))
-            self._changed.notify_all()
-
-    def wait(self, count: int = 1) -> list[Comparison]:
-        with self._changed:
-            assert self._changed.wait_for(lambda: len(self.comparisons) >= count, WAIT)
-            return list(self.comparisons)
-
-    def wait_noise(self) -> list[tuple[str, list[str]]]:
-        with self._changed:
-            assert self._changed.wait_for(lambda: self.noise_found, WAIT)
-            return list(self.noise_found)
 
 
 class Broken:
