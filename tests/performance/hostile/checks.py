@@ -13,9 +13,9 @@ from typing import Any
 
 import httpx
 
-from tests.integration.proxy.test_desync import ATTACKS, SMUGGLING, TEXT
 from tests.support import logs, rawhttp
 from tests.support.processes import ServerProcess
+from tests.support.smuggling import ATTACKS, SMUGGLING, TEXT
 
 USERS = ("ann", "bob", "cyd", "dee")
 PASSWORD = "password-of-a-victim"
