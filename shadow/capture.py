@@ -21,7 +21,6 @@ The export format (``"capture": 1``) is one JSON object per line::
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import os
@@ -39,7 +38,6 @@ import sqlalchemy as sa
 
 from shadow import schema
 from shadow.background import background_error
-from shadow.exchange import Exchange
 from shadow.observation import Observation
 from shadow.paths import FieldPath
 from shadow.record import Record, RecordError
@@ -409,10 +407,3 @@ class CaptureWriter:
             except Exception:
                 background_error("capture_writer", "could not prune captured exchanges")
 
-
-def body_text(data: bytes) -> str:
-    """Return bytes as text for a report (base64 when they are not UTF-8)."""
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return "base64:" + base64.b64encode(data).decode("ascii")
