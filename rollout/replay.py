@@ -34,6 +34,7 @@ from shadow.groups import DiffGroup, group_results
 
 Candidate = Callable[[Exchange], Observation]
 FAILURES = (Outcome.CANDIDATE_ERROR, Outcome.ESCAPED_WRITE, Outcome.TIMEOUT)
+COUNTED = ("match", "mismatch", *map(str, FAILURES), "ignored", "skipped")
 CAP = 16 * 1024 * 1024
 CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization"})
 HOP_HEADERS = frozenset({"host", "content-length", "connection", "transfer-encoding"})
@@ -89,8 +90,10 @@ class RouteTotals:
         return None if not self.judged else 100.0 * self.outcomes["match"] / self.judged
 
     def as_dict(self) -> dict[str, Any]:
+        counts = {name: self.outcomes[name] for name in COUNTED}
         return {"route": self.route, "replayed": sum(self.outcomes.values()),
-                "judged": self.judged, "parity": self.parity, **dict(self.outcomes)}
+                "judged": self.judged, "parity": self.parity, **counts,
+                **{k: v for k, v in self.outcomes.items() if k not in counts}}
 
 
 @dataclass

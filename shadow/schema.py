@@ -38,6 +38,8 @@ differences = sa.Table(
     sa.Column("comparison_id", RowId, sa.ForeignKey("parity_comparisons.id"), nullable=False),
     sa.Column("route", sa.String(300), nullable=False),
     sa.Column("path", sa.String(500), nullable=False),
+    # The kinds of difference at this path, comma-joined (migration 0010): diff groups.
+    sa.Column("kind", sa.String(100)),
     sa.Column("compared_at", UtcTimestamp, nullable=False),
     sa.Index("ix_parity_differences_route_compared_at", "route", "compared_at"),
     sa.Index("ix_parity_differences_comparison_id", "comparison_id"),

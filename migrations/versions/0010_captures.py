@@ -1,4 +1,4 @@
-"""Captured exchanges: redacted request + control response records kept for replay (issue 16).
+"""Captured exchanges for replay; each stored differing path keeps its kinds (diff groups).
 
 Revision ID: 0010_captures
 Revises: 0007_parity_coverage
@@ -35,7 +35,11 @@ def upgrade():
                     ["route", "captured_at"])
     op.create_index("ix_captured_exchanges_captured_at", "captured_exchanges", ["captured_at"])
     op.create_index("ix_captured_exchanges_request_id", "captured_exchanges", ["request_id"])
+    with op.batch_alter_table("parity_differences") as batch:
+        batch.add_column(sa.Column("kind", sa.String(length=100), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table("parity_differences") as batch:
+        batch.drop_column("kind")
     op.drop_table("captured_exchanges")

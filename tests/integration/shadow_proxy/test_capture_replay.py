@@ -128,7 +128,9 @@ def assert_seeded_difference_found(file: Path, databases: DatabaseFactory,
     report = json.loads(result.stdout)
     assert not report["passed"]
     failing = {row["route"] for row in report["routes"] if row["parity"] < 99.5}
-    assert failing and failing <= {"GET /api/articles/:slug", "GET /api/articles"}, failing
+    # favoritesCount is in every article answer: reads and the writes that return one
+    assert "GET /api/articles/:slug" in failing, failing
+    assert all("/api/articles" in route for route in failing), failing
     found = {path for group in report["groups"] for path in group["paths"]}
     assert found & set(SEEDED.paths), report["groups"]
     return report
