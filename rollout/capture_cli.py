@@ -69,11 +69,12 @@ def prune(max_age_days: int) -> None:
 
 
 def _routes_config(path: Path | None):
-    from proxy.validation import RouteFileError, load_table
+    from proxy.validation import RouteFileError
+    from rollout.replay import routes_config
 
     path = path or Path(current_app.config["ROUTES_FILE"])
     try:
-        return load_table(path.read_text(encoding="utf-8"), str(path), None).config
+        return routes_config(path)
     except (OSError, RouteFileError) as error:
         raise click.ClickException(f"{path}: {error}") from None
 
@@ -141,8 +142,11 @@ def _rerun(rid: str, against: str, rules, token: str | None, as_json: bool) -> N
     read-only transaction, writes as rolled-back dry-runs (proxy.dryrun's signed markers).
     """
     from rollout import replay as engine
+    from shadow.store import engine_from_url
 
-    result = rerun(rid, against, rules, token)
+    candidate = None if against == "flask" else _candidate(against, None)
+    result = engine.rerun(engine_from_url(current_app.config["SQLALCHEMY_DATABASE_URI"]),
+                          rid, rules, candidate, token=token)
     if result is None:
         raise click.ClickException(f"no captured exchange with id or request id {rid!r}")
     if as_json:
@@ -150,39 +154,3 @@ def _rerun(rid: str, against: str, rules, token: str | None, as_json: bool) -> N
     else:
         for line in engine.show(result):
             click.echo(line)
-
-
-def rerun(rid: str, against: str, rules, token: str | None = None):
-    """Return the fresh Replayed of stored capture ``rid`` (id or request id), or None."""
-    from proxy.dryrun import dry_run_marker, read_only_marker
-    from rollout import replay as engine
-    from shadow.eligibility import SAFE_METHODS
-
-    found = _store().find(rid)
-    if found is None:
-        return None
-    if against == "flask":
-        from backend import create_app as create_backend
-
-        backend = create_backend({"SQLALCHEMY_DATABASE_URI":
-                                  current_app.config["SQLALCHEMY_DATABASE_URI"]})
-
-        def marker(exchange):
-            safe = exchange.method.upper() in SAFE_METHODS
-            return (read_only_marker if safe else dry_run_marker)(backend.config)
-
-        from proxy.mirror_sides import call_flask
-
-        def candidate(exchange):
-            return call_flask(backend, exchange, cap=engine.CAP, marker=marker(exchange))
-    else:
-        candidate = _candidate(against, None)
-    tokens = engine.Tokens()
-    if token:
-        from shadow.capture import PSEUDONYM
-
-        for _name, value in found.record.exchange.headers:
-            for pseudonym in PSEUDONYM.findall(value):
-                tokens.fresh[f"[REDACTED:{pseudonym}]"] = token
-    report = engine.replay([found], candidate, rules, tokens=tokens)
-    return report.replayed[0]

@@ -419,3 +419,47 @@ def show(item: Replayed) -> Sequence[str]:
                 f"    control:   {'(absent)' if d['control'] is None else d['control']}",
                 f"    candidate: {'(absent)' if d['candidate'] is None else d['candidate']}"]
     return out
+
+
+def rerun(engine: Any, rid: str, rules: Callable[[str], Rules],
+          candidate: Candidate | None = None, *, token: str | None = None) -> Replayed | None:
+    """Re-run stored capture ``rid`` (its id or request id) and return the fresh outcome.
+
+    Without ``candidate``, the backend runs in-process on ``engine``'s database as live shadow
+    mode calls it: reads in a read-only transaction, writes as rolled-back dry-runs (the
+    signed markers of proxy.dryrun). ``token`` stands in for every pseudonymised credential.
+    """
+    from shadow.capture import CaptureStore
+
+    found = CaptureStore(engine).find(rid)
+    if found is None:
+        return None
+    tokens = Tokens()
+    if token:
+        for _name, value in found.record.exchange.headers:
+            for pseudonym in PSEUDONYM.finditer(value):
+                tokens.fresh[pseudonym[0]] = token
+    report = replay([found], candidate or _live_backend(engine), rules, tokens=tokens)
+    return report.replayed[0]
+
+
+def _live_backend(engine: Any) -> Candidate:
+    from backend import create_app as create_backend
+    from proxy.dryrun import dry_run_marker, read_only_marker
+    from proxy.mirror_sides import call_flask
+
+    url = engine.url.render_as_string(hide_password=False)
+    backend = create_backend({"SQLALCHEMY_DATABASE_URI": url})
+
+    def call(exchange: Exchange) -> Observation:
+        sign = read_only_marker if exchange.method.upper() in SAFE_METHODS else dry_run_marker
+        return call_flask(backend, exchange, cap=CAP, marker=sign(backend.config))
+
+    return call
+
+
+def routes_config(path: Path) -> RouteFile:
+    """Read and validate a routes.yaml (raises OSError or RouteFileError)."""
+    from proxy.validation import load_table
+
+    return load_table(path.read_text(encoding="utf-8"), str(path), None).config
