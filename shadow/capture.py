@@ -46,7 +46,7 @@ from shadow.redact import REDACTED, redact, redact_text, sensitive
 EXPORT_VERSION = 1
 PSEUDONYM = re.compile(r"\[REDACTED:([0-9a-f]{16})\]")
 _SCHEME = re.compile(r"^((?:Token|Bearer)\s+)(.+)$", re.IGNORECASE | re.DOTALL)
-_QUERY_KEYS = ("QUERY_STRING", "RAW_URI", "REQUEST_URI")
+_URI_KEYS = ("RAW_URI", "REQUEST_URI")
 _SECRET_WORDS = ("password", "passwd", "secret", "cookie")
 
 
@@ -117,9 +117,7 @@ def redact_record(record: Record, paths: Sequence[FieldPath] = ()) -> Record:
     headers = _fix_length(_redact_headers(exchange.headers), exchange.body, body)
     exchange = replace(
         exchange, headers=headers, body=body, target=_redact_target(exchange.target),
-        environ=tuple((key, _redact_target(value) if key in _QUERY_KEYS and
-                       isinstance(value, str) else _redact_scalar(key, value))
-                      for key, value in exchange.environ),
+        environ=tuple((key, _redact_environ(key, value)) for key, value in exchange.environ),
     )
     control = record.control
     if control is not None and control.exception is None:
@@ -159,19 +157,27 @@ def _redact_set_cookie(value: str) -> str:
     return f"{name}{equals}{REDACTED if equals else ''}{semicolon}{attributes}"
 
 
-def _redact_scalar(key: str, value: Any) -> Any:
-    if isinstance(value, str):
-        return mask(key, value) if sensitive(key) else redact_text(value, mask=mask)
-    return value
-
-
 def _redact_target(target: str) -> str:
     path, question, query = target.partition("?")
     if not question:
         return redact_text(path, mask=mask)
+    return redact_text(path, mask=mask) + "?" + _redact_query(query)
+
+
+def _redact_query(query: str) -> str:
     pairs = [(key, mask(key, value) if sensitive(key) else redact_text(value, mask=mask))
              for key, value in parse_qsl(query, keep_blank_values=True)]
-    return redact_text(path, mask=mask) + "?" + urlencode(pairs, safe="[]:")
+    return urlencode(pairs, safe="[]:")
+
+
+def _redact_environ(key: str, value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    if key == "QUERY_STRING":
+        return _redact_query(value)
+    if key in _URI_KEYS:
+        return _redact_target(value)
+    return mask(key, value) if sensitive(key) else redact_text(value, mask=mask)
 
 
 def _redact_body(body: bytes | None, headers: Sequence[tuple[str, str]],

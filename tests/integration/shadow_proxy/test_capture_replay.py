@@ -10,6 +10,7 @@ path and exits 1.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -99,6 +100,17 @@ def own_workload(client: httpx.Client) -> list[str]:
     return secrets
 
 
+def readable(export: str) -> str:
+    """Return the export with every base64 body decoded next to it: what a grep must search."""
+    decoded = []
+    for line in export.splitlines():
+        record = json.loads(line)["record"]
+        for part in (record["exchange"], record["control"] or {}):
+            if part.get("body"):
+                decoded.append(base64.b64decode(part["body"]).decode("utf-8", "replace"))
+    return export + "\n" + "\n".join(decoded)
+
+
 def replay(file: Path, *args: str, root: Path = REPO_ROOT, database_url: str,
            routes_file: Path | None = None) -> subprocess.CompletedProcess[str]:
     """Run ``strangler replay FILE`` in a subprocess importing the packages under ``root``."""
@@ -164,12 +176,13 @@ def test_captured_traffic_exports_without_secrets_and_replays_at_full_parity(
     assert len(lines) == stored
     assert all(json.loads(line)["capture"] == 1 for line in lines)
 
-    text = export.stdout
+    text = readable(export.stdout)
     for secret in secrets:
         assert secret not in text, f"a secret used by the workload was exported: {secret[:12]}"
     assert not re.search(r"eyJ[\w-]+\.[\w-]+\.", text), "a JWT was exported"
     assert not re.search(r"password-c\d+", text), "a Postman password was exported"
     assert "[REDACTED:" in text and "[REDACTED]" in text
+    assert '"password":"[REDACTED]"' in text and "Token [REDACTED:" in text
 
     report = assert_replay_passes(traffic, databases)
     assert report["total"]["skipped"] == 0, report["not_matching"][:5]
@@ -193,6 +206,9 @@ def test_the_committed_capture_replays_at_full_parity_and_catches_a_seeded_diffe
     databases: DatabaseFactory, tmp_path: Path
 ) -> None:
     """CI's parity gate: the small committed capture against this checkout's backend."""
+    text = readable(FIXTURE.read_text())
+    assert PASSWORD not in text and COOKIE.split("=", 1)[1] not in text
+    assert not re.search(r"eyJ[\w-]+\.[\w-]+\.", text)
     report = assert_replay_passes(FIXTURE, databases)
     assert report["total"]["judged"] >= 12
     assert_seeded_difference_found(FIXTURE, databases, tmp_path)
