@@ -439,23 +439,36 @@ def rerun(engine: Any, rid: str, rules: Callable[[str], Rules],
         for _name, value in found.record.exchange.headers:
             for pseudonym in PSEUDONYM.finditer(value):
                 tokens.fresh[pseudonym[0]] = token
-    report = replay([found], candidate or _live_backend(engine), rules, tokens=tokens)
-    return report.replayed[0]
+    if candidate is not None:
+        return replay([found], candidate, rules, tokens=tokens).replayed[0]
+    live = LiveBackend(engine.url.render_as_string(hide_password=False))
+    try:
+        return replay([found], live, rules, tokens=tokens).replayed[0]
+    finally:
+        live.close()
 
 
-def _live_backend(engine: Any) -> Candidate:
-    from backend import create_app as create_backend
-    from proxy.dryrun import dry_run_marker, read_only_marker
-    from proxy.mirror_sides import call_flask
+class LiveBackend:
+    """This checkout's backend in-process on a live database, called as shadow mode does."""
 
-    url = engine.url.render_as_string(hide_password=False)
-    backend = create_backend({"SQLALCHEMY_DATABASE_URI": url})
+    def __init__(self, database_url: str) -> None:
+        from backend import create_app as create_backend
 
-    def call(exchange: Exchange) -> Observation:
+        self.app = create_backend({"SQLALCHEMY_DATABASE_URI": database_url})
+
+    def __call__(self, exchange: Exchange) -> Observation:
+        from proxy.dryrun import dry_run_marker, read_only_marker
+        from proxy.mirror_sides import call_flask
+
         sign = read_only_marker if exchange.method.upper() in SAFE_METHODS else dry_run_marker
-        return call_flask(backend, exchange, cap=CAP, marker=sign(backend.config))
+        return call_flask(self.app, exchange, cap=CAP, marker=sign(self.app.config))
 
-    return call
+    def close(self) -> None:
+        """Close the backend's connections (its engine belongs to this object's app)."""
+        from backend.database import db
+
+        with self.app.app_context():
+            db.engine.dispose()
 
 
 def routes_config(path: Path) -> RouteFile:

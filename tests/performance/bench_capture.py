@@ -1,9 +1,10 @@
 """What capture costs the request path: capture off vs on (``python -m
 tests.performance.bench_capture``; ``make bench-shadow`` runs it too).
 
-Two proxies on one PostgreSQL database in front of one legacy, every route served by legacy
-and none shadowed: one without ``capture:``, one with ``capture: {fraction: 1.0}`` (every
-request teed, queued, redacted and stored by the background writer). wrk measures
+Three proxies on one PostgreSQL database in front of one legacy, every route served by legacy
+and none shadowed: without ``capture:``, with ``capture: {fraction: 0.1}`` and with
+``{fraction: 1.0}`` (every request teed, queued, then redacted and stored by the worker's
+background writer, which shares the worker's CPU and GIL). wrk measures
 GET /api/articles through each in interleaved rounds (medians): rps and p50/p99 at
 BENCH_CONNECTIONS (8), p50 at one connection. Ratios, not absolute numbers, are the result
 (the machine is shared). The report goes to tests/artifacts/bench_capture.md.
@@ -43,7 +44,7 @@ def run() -> str:
     factory = DatabaseFactory(work)
     database = factory.create("postgresql")
     servers: list[ServerProcess] = []
-    targets = {"capture off": None, "capture 100%": 1.0}
+    targets = {"capture off": None, "capture 10%": 0.1, "capture 100%": 1.0}
     urls: dict[str, str] = {}
     try:
         legacy = legacy_process(database, work).start()
