@@ -333,7 +333,8 @@ def diff_groups(engine: sa.Engine, since: datetime, *, route: str | None = None,
             for kind in (row.kind or "-").split(","):
                 entry[3].append({"path": row.path, "kind": kind})
     groups: dict[tuple[str, tuple[str, ...], tuple[str, ...]], DiffGroup] = {}
-    for name, seen, request_id, found in sorted(mismatches.values(), key=lambda m: m[1]):
+    ordered = sorted(mismatches.items(), key=lambda item: (item[1][1], item[0]))  # oldest first
+    for _, (name, seen, request_id, found) in ordered:
         key = key_of(name, found)
         groups.setdefault(key, DiffGroup(*key)).add(seen, request_id)
     return sorted(groups.values(), key=lambda g: (-g.count, g.route, g.paths))[:limit]
