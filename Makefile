@@ -70,6 +70,7 @@ bench-backend: setup
 
 bench-shadow: setup
 	$(PY) -m tests.performance.bench_shadow
+	$(PY) -m tests.performance.bench_capture
 
 # Not part of test: images, the compose stack under Podman, Postman through the edge, a
 # blue-green release under load (docs/deploy.md; 2 to 3 minutes once the images are cached).

@@ -27,6 +27,7 @@ from proxy.body import (
     request_chunks,
 )
 from proxy.bulkhead import Bulkhead
+from proxy.capturing import Capture
 from proxy.concurrency import track
 from proxy.flask_side import backend_environ, exchange_environ
 from proxy.headers import downstream_headers, request_id, upstream_headers
@@ -104,6 +105,7 @@ class ProxyMiddleware:
             ex.ended = functools.partial(writes.end, exchange.write)
         body = None
         shadow = None
+        capture = None
         try:
             if has_body(environ):
                 body = prefetched(request_chunks(environ["wsgi.input"], length, limit))
@@ -119,15 +121,20 @@ class ProxyMiddleware:
                 if shadow is not None:
                     body = shadow.request_body(body)
                     shadow.before_control()  # dry-run writes only: the candidate runs first
+            policy = table.capture_for(decision)
+            if policy is not None:  # routes.yaml's capture: (proxy.capturing)
+                capture = self.runtime.capturing.plan(exchange, policy, table.version or None)
+                if capture is not None:
+                    body = capture.request_body(body)
         except ClientBodyError as error:
             return ex.error(error.status, str(error))
         if decision.side == "flask":
-            return self._flask(ex, exchange, body, shadow)
-        return self._legacy(ex, exchange, body, table, shadow)
+            return self._flask(ex, exchange, body, shadow, capture)
+        return self._legacy(ex, exchange, body, table, shadow, capture)
 
     def _legacy(
         self, ex: Handling, exchange: Exchange, body: Iterator[bytes] | None,
-        table: RouteTable, shadow: Shadow | None = None,
+        table: RouteTable, shadow: Shadow | None = None, capture: Capture | None = None,
     ) -> Iterable[bytes]:
         started = time.perf_counter()
         try:
@@ -153,11 +160,14 @@ class ProxyMiddleware:
         if shadow is not None:
             chunks, finish = shadow.observe(response.status, response.headers, chunks, finish,
                                             started)
+        if capture is not None:
+            chunks, finish = capture.observe(response.status, response.headers, chunks, finish,
+                                             started)
         return ObservedBody(chunks, response.close, finish)
 
     def _flask(
         self, ex: Handling, exchange: Exchange, body: Iterator[bytes] | None,
-        shadow: Shadow | None = None,
+        shadow: Shadow | None = None, capture: Capture | None = None,
     ) -> Iterable[bytes]:
         environ = backend_environ(ex.environ, exchange, body)
         started = time.perf_counter()
@@ -185,6 +195,8 @@ class ProxyMiddleware:
         finish: Callable[[BaseException | None], None] = ex.finish_stream
         if shadow is not None:
             chunks, finish = shadow.observe(ex.status, headers, chunks, finish, started)
+        if capture is not None:
+            chunks, finish = capture.observe(ex.status, headers, chunks, finish, started)
         return ObservedBody(chunks, close, finish)
 
 

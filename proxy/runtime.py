@@ -19,6 +19,7 @@ from proxy.patterns import canonical_segments, raw_path
 from proxy.validation import Shape, backend_shapes
 
 if TYPE_CHECKING:
+    from proxy.capturing import Capturing
     from proxy.mirroring import Shadowing
     from proxy.probes import Probes
     from proxy.reload import RouteSource
@@ -45,6 +46,7 @@ class ProxyRuntime:
         self.client: LegacyClient
         self.source: RouteSource
         self.shadowing: Shadowing
+        self.capturing: Capturing
         self.probes: Probes
 
     def ensure_started(self) -> None:
@@ -58,6 +60,7 @@ class ProxyRuntime:
             # (for the backend's shapes) and has no use for clients, mirroring or probes.
             from proxy import metrics
             from proxy.access_log import configure_logging
+            from proxy.capturing import Capturing
             from proxy.legacy_client import Urllib3LegacyClient
             from proxy.legacy_httpx import HttpxLegacyClient
             from proxy.mirroring import Shadowing
@@ -70,6 +73,7 @@ class ProxyRuntime:
                            else Urllib3LegacyClient(self.pool_size, self.idle_seconds))
             self.bulkheads = bulkheads(self._config)  # this process's own semaphores
             self.shadowing = Shadowing(self._config)  # its Mirror and writer start on first use
+            self.capturing = Capturing(self._config)  # its writer too (shadow.capture)
             background.prepare()  # failures off the request path, counted from zero
             if self._config.get("READY_PARITY") is not None:  # the dashboard's, for the alerts
                 metrics.READY_PARITY.set(float(self._config["READY_PARITY"]))

@@ -53,6 +53,31 @@ class ShadowDefaults(Strict):
     unmatched: Side | None = None
 
 
+class CaptureDefaults(Strict):
+    """Traffic capture (docs/replay.md): which exchanges the proxy keeps for replay.
+
+    ``fraction`` of a route's requests is kept (0: none), at most ``max_per_hour`` per route
+    and worker per clock hour, each body up to ``max_body`` bytes (a longer exchange is not
+    kept); ``redact`` adds field paths (rule syntax, e.g. ``body.user.email``) replaced like
+    credentials; captures older than ``keep_days`` are pruned by the writer.
+    """
+
+    fraction: Fraction = 0.0
+    max_per_hour: Annotated[int, Field(ge=1, le=1_000_000)] = 1000
+    max_body: Annotated[int, Field(ge=0, le=16 * 1024 * 1024)] = 256 * 1024
+    redact: list[str] = []
+    keep_days: Annotated[int, Field(ge=1, le=3650)] = 14
+
+
+class RouteCapture(Strict):
+    """A route's own capture settings; an unset one is the global ``capture:`` value."""
+
+    fraction: Fraction | None = None
+    max_per_hour: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
+    max_body: Annotated[int, Field(ge=0, le=16 * 1024 * 1024)] | None = None
+    redact: list[str] = []
+
+
 class Weights(Strict):
     """A sticky canary: percentages of users served by each side, summing to 100."""
 
@@ -81,6 +106,7 @@ class RouteEntry(Strict):
     unordered: list[str] = []
     headers: list[str] = []
     excuse_server_errors: bool | None = None  # None: the global setting
+    capture: RouteCapture | None = None  # None: the global ``capture:`` settings
 
     @model_validator(mode="after")
     def _shadow_is_the_other_side(self) -> RouteEntry:
@@ -112,7 +138,20 @@ class RouteFile(Strict):
     legacy: LegacySettings = LegacySettings()
     default: Side = "legacy"
     shadow: ShadowDefaults = ShadowDefaults()
+    capture: CaptureDefaults = CaptureDefaults()
     routes: list[RouteEntry] = []
+
+    @model_validator(mode="after")
+    def _capture_paths_parse(self) -> RouteFile:
+        from shadow.paths import FieldPath
+
+        for path in [*self.capture.redact,
+                     *(p for r in self.routes if r.capture for p in r.capture.redact)]:
+            try:
+                FieldPath.parse(path)
+            except ValueError as error:
+                raise ValueError(f"capture redact path {path!r}: {error}") from None
+        return self
 
     @model_validator(mode="after")
     def _unmatched_is_the_other_side(self) -> RouteFile:

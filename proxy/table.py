@@ -10,6 +10,7 @@ from proxy.canary import choose_side, identity
 from proxy.patterns import RoutePattern
 from proxy.schema import RouteEntry, RouteFile, Side, Weights
 from shadow import Experiment
+from shadow.capture import Policy
 
 UNMATCHED_ROUTE = "(unmatched)"  # the parity store's name for requests no route matches
 # The route an OPTIONS request without Access-Control-Request-Method belongs to, when
@@ -56,12 +57,17 @@ class RouteTable:
     version: str = ""
     routes: list[Route] = field(default_factory=list)
     experiments: dict[str, Experiment] = field(default_factory=dict)
+    captures: dict[str, Policy] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.routes = [Route(RoutePattern.parse(e.route), e) for e in self.config.routes]
         # Each shadowed route's settings, resolved once (validation refused bad rules already).
         self.experiments = {r.template: Experiment.from_settings(self.config.shadow, r.entry)
                             for r in self.routes if r.entry.shadow_side is not None}
+        # Each captured route's policy (shadow.capture); routes keeping nothing are left out.
+        self.captures = {r.template: policy for r in self.routes
+                         if (policy := Policy.from_settings(self.config.capture,
+                                                            r.entry.capture)).fraction > 0}
         # Requests no route matches are compared only when ``shadow.unmatched`` names a side.
         self.unmatched_experiment = (Experiment.from_settings(self.config.shadow, None)
                                      if self.config.shadow.unmatched is not None else None)
@@ -111,6 +117,12 @@ class RouteTable:
         if decision.route is None:
             return self.unmatched_experiment
         return self.experiments.get(decision.route.template)
+
+    def capture_for(self, decision: RouteDecision) -> Policy | None:
+        """Return how a decided request is captured, or None (unmatched ones never are)."""
+        if decision.route is None or not self.captures:
+            return None
+        return self.captures.get(decision.route.template)
 
     def match(self, method: str, segments: list[str]) -> Route | None:
         """Return the most specific route for ``method`` and canonical ``segments``."""

@@ -16,7 +16,7 @@ import click
 import sqlalchemy as sa
 
 from shadow import settings
-from shadow.report import latest_mismatches, noise_candidates, route_reports
+from shadow.report import diff_groups, latest_mismatches, noise_candidates, route_reports
 from shadow.store import engine_from_url
 
 # A key of ``click.Context.meta``: a function returning the database URL, set by a command
@@ -75,8 +75,13 @@ def report_command(since: str, as_json: bool, top: int) -> None:
     start = parse_since(since)
     with _database() as engine:
         reports = route_reports(engine, start, top=top)
+        groups = diff_groups(engine, start)
     if as_json:
-        click.echo(json.dumps([r.as_dict() for r in reports], indent=2))
+        by_route: dict[str, list[dict]] = {}
+        for group in groups:
+            by_route.setdefault(group.route, []).append(group.as_dict())
+        click.echo(json.dumps([{**r.as_dict(), "groups": by_route.get(r.route, [])}
+                               for r in reports], indent=2))
         return
     if not reports:
         click.echo(f"No comparisons since {since}.")
@@ -109,6 +114,17 @@ def report_command(since: str, as_json: bool, top: int) -> None:
             click.echo(f"\nTop differing paths, {r.route}:")
             for path, count in r.top_paths:
                 click.echo(f"  {count:>6}  {path}")
+    _echo_groups(groups)
+
+
+def _echo_groups(groups: list) -> None:
+    """One line per diff group: count, first and last seen, route; paths; kinds."""
+    if not groups:
+        return
+    click.echo("\nDiff groups (count, first seen - last seen, route; paths; kinds):")
+    for g in groups:
+        click.echo(f"  {g.count:>6}  {g.first_seen:%m-%d %H:%M} - {g.last_seen:%m-%d %H:%M}"
+                   f"  {g.describe()}  e.g. request {', '.join(g.samples) or '-'}")
 
 
 @parity.command("show")
@@ -119,12 +135,16 @@ def show_command(route: str, limit: int, as_json: bool) -> None:
     """Show ROUTE's latest sampled mismatches as readable diffs (e.g. 'GET /api/tags')."""
     with _database() as engine:
         samples = latest_mismatches(engine, route, limit=limit)
+        groups = diff_groups(engine, datetime.now(UTC) - timedelta(days=7), route=route)
     if as_json:
         click.echo(json.dumps([s.as_dict() for s in samples], indent=2))
         return
     if not samples:
         click.echo(f"No mismatches sampled for {route}.")
         return
+    _echo_groups(groups)
+    if groups:
+        click.echo("")
     for s in samples:
         click.echo(
             f"{s.compared_at:%Y-%m-%d %H:%M:%S}  {s.route}  request {s.request_id or '-'}"

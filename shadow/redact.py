@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from shadow.document import canonical, parse_json
@@ -43,23 +44,42 @@ def sensitive(name: str) -> bool:
     return lowered in SENSITIVE_NAMES or any(word in lowered for word in SENSITIVE_WORDS)
 
 
-def redact(value: Any, *, messages: bool = False) -> Any:
+# How a credential is replaced: ``mask(name, value)`` gets the field or header name ("" for
+# a credential found in free text) and the string it held; None means REDACTED everywhere.
+Mask = Callable[[str, str], str]
+
+
+def redact(value: Any, *, messages: bool = False, mask: Mask | None = None) -> Any:
     """Return a copy of ``value`` (JSON-like data) with credentials replaced.
 
-    Inside an errors/message field (``messages``) names no longer mark credentials.
+    Inside an errors/message field (``messages``) names no longer mark credentials. ``mask``
+    (capture's pseudonyms, shadow.capture) chooses the replacement of each string credential.
     """
     if isinstance(value, dict):
         return {
-            key: REDACTED
+            key: _masked(str(key), item, mask)
             if not messages and sensitive(str(key))
-            else redact(item, messages=messages or str(key).lower() in MESSAGE_NAMES)
+            else redact(item, messages=messages or str(key).lower() in MESSAGE_NAMES, mask=mask)
             for key, item in value.items()
         }
     if isinstance(value, list):
-        return [redact(item, messages=messages) for item in value]
+        return [redact(item, messages=messages, mask=mask) for item in value]
     if isinstance(value, str):
-        return _CREDENTIAL.sub(REDACTED, value)
+        return redact_text(value, mask=mask)
     return value
+
+
+def redact_text(text: str, *, mask: Mask | None = None) -> str:
+    """Replace the credentials (JWTs, ``Token``/``Bearer`` values) found in free text."""
+    if mask is None:
+        return _CREDENTIAL.sub(REDACTED, text)
+    return _CREDENTIAL.sub(lambda found: mask("", found.group()), text)
+
+
+def _masked(name: str, item: Any, mask: Mask | None) -> Any:
+    if mask is not None and isinstance(item, str):
+        return mask(name, item)
+    return REDACTED
 
 
 def _credential_path(names: list[str]) -> bool:

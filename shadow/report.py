@@ -27,6 +27,7 @@ import sqlalchemy as sa
 
 from shadow import schema
 from shadow.coverage import Coverage
+from shadow.groups import DiffGroup, key_of
 from shadow.observation import Outcome
 
 SKIPPED = (Outcome.SKIPPED_UNSAFE, Outcome.SKIPPED_OVERLOAD)
@@ -303,3 +304,37 @@ def noise_candidates(engine: sa.Engine, route: str) -> list[NoiseCandidate]:
             .order_by(table.c.count.desc(), table.c.path)
         )
         return [NoiseCandidate(*row) for row in rows]
+
+
+GROUP_ROWS = 200_000  # differing paths read per diff-groups query (the newest first)
+
+
+def diff_groups(engine: sa.Engine, since: datetime, *, route: str | None = None,
+                limit: int = 50) -> list[DiffGroup]:
+    """Return the mismatches since ``since`` grouped by (route, differing paths, kinds),
+    biggest first, with first/last seen and up to three request ids each (shadow.groups).
+
+    Read from the differing paths each mismatch stored (at most ``GROUP_ROWS`` of them, the
+    newest); a path stored before migration 0010 has no kind and groups as ``-``.
+    """
+    paths, table = schema.differences, schema.comparisons
+    query = (sa.select(paths.c.comparison_id, paths.c.route, paths.c.path, paths.c.kind,
+                       paths.c.compared_at, table.c.request_id)
+             .join(table, table.c.id == paths.c.comparison_id)
+             .where(paths.c.compared_at >= since)
+             .order_by(paths.c.id.desc()).limit(GROUP_ROWS))
+    if route is not None:
+        query = query.where(paths.c.route == route)
+    mismatches: dict[int, tuple[str, datetime, str | None, list[dict[str, str]]]] = {}
+    with engine.connect() as connection:
+        for row in connection.execute(query):
+            entry = mismatches.setdefault(row.comparison_id,
+                                          (row.route, row.compared_at, row.request_id, []))
+            for kind in (row.kind or "-").split(","):
+                entry[3].append({"path": row.path, "kind": kind})
+    groups: dict[tuple[str, tuple[str, ...], tuple[str, ...]], DiffGroup] = {}
+    ordered = sorted(mismatches.items(), key=lambda item: (item[1][1], item[0]))  # oldest first
+    for _, (name, seen, request_id, found) in ordered:
+        key = key_of(name, found)
+        groups.setdefault(key, DiffGroup(*key)).add(seen, request_id)
+    return sorted(groups.values(), key=lambda g: (-g.count, g.route, g.paths))[:limit]

@@ -38,6 +38,8 @@ differences = sa.Table(
     sa.Column("comparison_id", RowId, sa.ForeignKey("parity_comparisons.id"), nullable=False),
     sa.Column("route", sa.String(300), nullable=False),
     sa.Column("path", sa.String(500), nullable=False),
+    # The kinds of difference at this path, comma-joined (migration 0010): diff groups.
+    sa.Column("kind", sa.String(100)),
     sa.Column("compared_at", UtcTimestamp, nullable=False),
     sa.Index("ix_parity_differences_route_compared_at", "route", "compared_at"),
     sa.Index("ix_parity_differences_comparison_id", "comparison_id"),
@@ -78,4 +80,20 @@ noise = sa.Table(
     sa.Column("count", sa.Integer, nullable=False),
     sa.Column("first_seen", UtcTimestamp, nullable=False),
     sa.Column("last_seen", UtcTimestamp, nullable=False),
+)
+
+# Captured exchanges (migration 0010_captures): one redacted shadow.record.Record per row,
+# kept for export and replay (shadow.capture, docs/replay.md).
+captures = sa.Table(
+    "captured_exchanges",
+    metadata,
+    sa.Column("id", RowId, primary_key=True),
+    sa.Column("route", sa.String(300), nullable=False),
+    sa.Column("method", sa.String(10), nullable=False),
+    sa.Column("request_id", sa.String(100)),
+    sa.Column("captured_at", UtcTimestamp, nullable=False),
+    sa.Column("record", sa.Text, nullable=False),  # Record.to_json(), already redacted
+    sa.Index("ix_captured_exchanges_route_captured_at", "route", "captured_at"),
+    sa.Index("ix_captured_exchanges_captured_at", "captured_at"),
+    sa.Index("ix_captured_exchanges_request_id", "request_id"),
 )

@@ -66,15 +66,19 @@ class ParityStore:
                 result = comparison.result
                 if comparison.outcome is not Outcome.MISMATCH or result is None:
                     continue
-                general = dict.fromkeys(_INDEX.sub("[*]", p) for p in result.paths)
+                general: dict[str, set[str]] = {}  # generalised path -> its kinds
+                for difference in result.differences:
+                    general.setdefault(_INDEX.sub("[*]", difference.path), set()).add(
+                        str(difference.kind))
                 paths += [
                     {
                         "comparison_id": comparison_id,
                         "route": comparison.route,
                         "path": path[:500],
+                        "kind": ",".join(sorted(kinds))[:100],
                         "compared_at": comparison.compared_at,
                     }
-                    for path in list(general)[: self.max_paths]
+                    for path, kinds in list(general.items())[: self.max_paths]
                 ]
                 self._offer(connection, comparison, result)
             if paths:

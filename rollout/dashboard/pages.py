@@ -104,7 +104,7 @@ def unmatched_page() -> str:
     return _route_page(UNMATCHED_ROUTE)
 
 
-def _route_page(route: str) -> str:
+def _route_page(route: str, rerun: dict[str, Any] | None = None) -> str:
     name, window = _window()
     view = edits.read_routes()
     entry = view.entries.get(route)
@@ -119,7 +119,7 @@ def _route_page(route: str) -> str:
         verdict=verdict, limits=limits, warning=coverage_warning(detail.figures),
         pseudo=route == UNMATCHED_ROUTE,
         changes=route_file.audit_log(limit=20, route=route), problems=view.problems,
-        states=STATES,
+        states=STATES, rerun=rerun,
     )
 
 
@@ -165,6 +165,30 @@ def accept_noise(method: str, path: str) -> ResponseReturnValue:
     else:
         flash(f"{route}: now ignores {field}", "ok")
     return redirect(route_url(route))
+
+
+@bp.route("/routes/<method>/<path:path>/rerun", methods=["POST"])
+@operator_required
+def rerun(method: str, path: str) -> ResponseReturnValue:
+    """Re-run a sampled mismatch's captured request against the candidate (operators only):
+    as live shadow mode calls it, reads read-only and writes as dry-runs (docs/replay.md)."""
+    from pathlib import Path
+
+    from backend.database import db
+    from rollout import replay
+
+    route = f"{method.upper()} /{path}"
+    rid = request.form.get("request_id", "").strip()
+    try:
+        rules = replay.rules_by_route(replay.routes_config(Path(current_app.config["ROUTES_FILE"])))
+        result = replay.rerun(db.engine, rid, rules) if rid else None
+    except (OSError, RouteFileError) as error:
+        return _refused("Not re-run", error, route)
+    if result is None:
+        flash(f"Request {rid or '-'} was not captured (routes.yaml capture: keeps the requests"
+              " a re-run needs).", "error")
+        return redirect(route_url(route))
+    return _route_page(route, rerun=result.as_dict())
 
 
 @bp.route("/audit")

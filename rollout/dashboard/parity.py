@@ -14,10 +14,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from backend.database import db
+from shadow.groups import DiffGroup
 from shadow.report import (
     Point,
     RouteReport,
     Sample,
+    diff_groups,
     latest_mismatches,
     noise_candidates,
     route_report,
@@ -81,6 +83,7 @@ class RouteDetail:
     timeline: list[Point]
     mismatches: list[Mismatch]
     noise: list[tuple[str, int]]
+    groups: list[DiffGroup]  # mismatches by (paths, kinds): one line each (shadow.groups)
 
 
 def figures_by_route(window: timedelta) -> dict[str, Figures]:
@@ -100,7 +103,8 @@ def route_detail(route: str, window: timedelta, *, top: int = 10) -> RouteDetail
     ]
     noise = [(n.path, n.count) for n in noise_candidates(db.engine, route)]
     points = timeline(db.engine, route, now - window, now, BUCKETS)
-    return RouteDetail(Figures(report), points, mismatches, noise)
+    groups = diff_groups(db.engine, now - window, route=route, limit=20)
+    return RouteDetail(Figures(report), points, mismatches, noise, groups)
 
 
 def _document(status: int | None, body: str | None) -> dict[str, Any]:

@@ -115,3 +115,23 @@ def test_parse_since_accepts_iso_and_rejects_nonsense() -> None:
     assert parse_since("2026-11-26T04:00:00") == datetime(2026, 11, 26, 4, tzinfo=UTC)
     with pytest.raises(Exception, match="use e.g. 30m"):
         parse_since("yesterday")
+
+
+def test_report_and_show_group_mismatches_by_paths_and_kinds(engine, make_comparison,
+                                                             database_url: str) -> None:
+    """Ten mismatches on the same field are one group; another field is another group."""
+    bio = {"profile": {"username": "jake", "bio": "", "following": False}}
+    other = {"profile": {"username": "jake", "bio": None, "following": True}}
+    ParityStore(engine).record(
+        [make_comparison(PROFILE, bio, route=ROUTE, request_id=f"bio-{n}") for n in range(10)]
+        + [make_comparison(PROFILE, other, route=ROUTE, request_id="follow-1")])
+    [row] = json.loads(run("report", "--json", url=database_url))
+    assert [(g["paths"], g["kinds"], g["count"]) for g in row["groups"]] == [
+        (["body.profile.bio"], ["type_changed"], 10),
+        (["body.profile.following"], ["changed"], 1)]
+    assert row["groups"][0]["samples"] == ["bio-0", "bio-1", "bio-2"]
+    assert row["groups"][0]["first_seen"] <= row["groups"][0]["last_seen"]
+    text = run("report", url=database_url)
+    assert "10  " in text and f"{ROUTE}; body.profile.bio; type_changed" in text
+    shown = run("show", ROUTE, url=database_url)
+    assert f"{ROUTE}; body.profile.following; changed  e.g. request follow-1" in shown

@@ -219,3 +219,38 @@ def test_unmatched_comparisons_have_a_row_and_a_page(seeded, login):
     text = page.get_data(as_text=True)
     assert "<code>(unmatched)</code>" in text and "80.00%" in text
     assert "<h2>Flip</h2>" not in text  # nothing to flip: it is no route of routes.yaml
+
+
+def test_the_route_page_groups_mismatches_and_re_runs_a_captured_one(seeded, login):
+    """One line per diff group; Re-run sends the sample's captured request to the backend
+    (in-process, read-only) and shows the fresh diff; an uncaptured one says so."""
+    from shadow import Exchange, Observation
+    from shadow.capture import CaptureStore
+    from shadow.record import Record
+    from tests.support.dashboard import csrf_token
+
+    with seeded.app_context():
+        exchange = Exchange(route=TAGS, method="GET", request_id="req-18", path="/api/tags",
+                            target="/api/tags", headers=(("Accept", "application/json"),),
+                            environ=(("REQUEST_METHOD", "GET"), ("SERVER_NAME", "x"),
+                                     ("SERVER_PORT", "80"), ("wsgi.url_scheme", "http")))
+        control = Observation(200, [("Content-Type", "application/json; charset=utf-8")],
+                              b'{"tags":["dragons"]}')
+        CaptureStore(db.engine).add([Record(exchange, control)])
+    client = seeded.test_client()
+    login(client, "otto")
+    page = client.get("/_strangler/routes/GET/api/tags").get_data(as_text=True)
+    assert "Diff groups" in page
+    assert page.count("<code>body.tags[*]</code>") >= 2  # top paths and the one group
+    assert "<code>req-18</code> <code>req-19</code>" in page
+    token = csrf_token(client, "/_strangler/routes/GET/api/tags")
+    rerun = client.post("/_strangler/routes/GET/api/tags/rerun",
+                        data={"request_id": "req-18", "csrf_token": token})
+    shown = rerun.get_data(as_text=True)
+    assert rerun.status_code == 200
+    assert "<strong>Re-run:</strong> mismatch" in shown  # the empty database has no tags
+    assert '<code class="path">body.tags[0]</code> missing in candidate' in shown
+    missing = client.post("/_strangler/routes/GET/api/tags/rerun",
+                          data={"request_id": "req-19", "csrf_token": token},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "Request req-19 was not captured" in missing
