@@ -327,26 +327,62 @@ class _Matcher:
         mine = {self._identity(c, None): c for c in control}
         theirs = {self._identity(c, inserted): c for c in candidate}
         found: list[Difference] = []
+        missing: dict[str, list[Change]] = {}
+        extra: dict[str, list[Change]] = {}
         for identity in sorted(set(mine) | set(theirs), key=repr):
             left, right = mine.get(identity), theirs.get(identity)
-            if right is None:
-                assert left is not None
-                found.append(Difference(_path(left), Kind.MISSING_IN_CANDIDATE,
-                                        _shown(identity[2]), None))
-            elif left is None:
-                found.append(Difference(_path(right), Kind.EXTRA_IN_CANDIDATE,
-                                        None, _shown(identity[2])))
-            else:
+            if left is not None and right is not None:
                 found += self._values(left, right, inserted)
+            elif left is not None and left.op == "+":
+                missing.setdefault(left.table, []).append(left)
+            elif right is not None and right.op == "+":
+                extra.setdefault(right.table, []).append(right)
+            elif left is not None:
+                found += self._one_sided(left, Kind.MISSING_IN_CANDIDATE, identity[2])
+            elif right is not None:
+                found += self._one_sided(right, Kind.EXTRA_IN_CANDIDATE, identity[2])
+        for name in sorted(set(missing) | set(extra)):
+            lefts, rights = missing.get(name, []), extra.get(name, [])
+            # an insert on each side that differ in their natural key: one row, wrong values
+            for left, right in zip(lefts, rights, strict=False):
+                found += self._values(left, right, inserted, everything=True)
+            for left in lefts[len(rights):]:
+                found.append(Difference(_path(left), Kind.MISSING_IN_CANDIDATE,
+                                        _shown(self._natural(name, left.after or {}, None, 3)),
+                                        None))
+            for right in rights[len(lefts):]:
+                found.append(Difference(_path(right), Kind.EXTRA_IN_CANDIDATE, None, _shown(
+                    self._natural(name, right.after or {}, inserted, 3))))
+        return found
+
+    def _one_sided(self, change: Change, kind: Kind, key: str) -> list[Difference]:
+        """An update or delete one side made and the other did not."""
+        if change.op == "-":
+            shown = key[:VALUE_CHARS]
+            return [Difference(_path(change), kind, *((shown, None)
+                                                      if kind is Kind.MISSING_IN_CANDIDATE
+                                                      else (None, shown)))]
+        table = self.tables[change.table]
+        found = []
+        for column in table.columns:
+            if _changed(column, change.before, change.after):
+                secret = bool(SECRET_COLUMN.search(column.name))
+                value = REDACTED if secret else _shown((change.after or {}).get(column.name))
+                found.append(Difference(
+                    f"{_path(change)}.{column.name}", kind,
+                    *((value, None) if kind is Kind.MISSING_IN_CANDIDATE else (None, value))))
         return found
 
     def _identity(self, change: Change, inserted: Mapping[tuple[str, Key], Any] | None
-                  ) -> tuple[str, str, Any]:
+                  ) -> tuple[str, str, str]:
+        """The change's table, op and row identity (JSON text: a key, or a natural key)."""
         if change.op != "+" or change.after is None:
             table = self.tables[change.table]
-            return change.table, change.op, dict(zip([c.name for c in _keys(table)], change.key,
-                                                     strict=True))
-        return change.table, "+", self._natural(change.table, change.after, inserted, 3)
+            identity = dict(zip([c.name for c in _keys(table)], change.key, strict=True))
+        else:
+            identity = self._natural(change.table, change.after, inserted, 3)
+        return change.table, change.op, json.dumps(identity, default=str, ensure_ascii=False,
+                                                   sort_keys=True)
 
     def _natural(self, name: str, row: Mapping[str, Any],
                  inserted: Mapping[tuple[str, Key], Any] | None, depth: int) -> Any:
@@ -377,11 +413,15 @@ class _Matcher:
         return self.fetched[(table.name, key)]
 
     def _values(self, control: Change, candidate: Change,
-                inserted: Mapping[tuple[str, Key], Any]) -> list[Difference]:
+                inserted: Mapping[tuple[str, Key], Any],
+                everything: bool = False) -> list[Difference]:
         if control.op == "-":
             return []
         table = self.tables[control.table]
         columns = [c for c in table.columns if not (c.primary_key and _serial(table) is c)]
+        if not everything and control.op == "+":
+            natural = set(natural_key(table))  # equal: that is how the two rows were matched
+            columns = [c for c in columns if c.name not in natural]
         if control.op == "~":
             columns = [c for c in columns
                        if _changed(c, control.before, control.after)
