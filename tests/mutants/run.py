@@ -57,7 +57,9 @@ class Databases:
 
     def __init__(self) -> None:
         self.server_url = postgres_server_url()
-        self.prefix = f"strangler_mut{uuid.uuid4().hex[:6]}"
+        # STRANGLER_MUTANTS_DB_PREFIX: a shared server's owner-named databases (e.g. a helper's)
+        prefix = os.environ.get("STRANGLER_MUTANTS_DB_PREFIX", "strangler_mut")
+        self.prefix = f"{prefix}{uuid.uuid4().hex[:6]}"
         self.template = f"{self.prefix}_template"
         self.names: list[str] = []
 
