@@ -256,6 +256,7 @@ class Mirror:
             result = compare(job.control, observation, job.rules)
             if job.effects is not None and result.outcome in (Outcome.MATCH, Outcome.MISMATCH):
                 result = _with_effects(result, job.effects())
+                answered = time.time()  # the rows were read back now: the window ends here
             if result.outcome is Outcome.MISMATCH and self.writes is not None:
                 result = _raced(self.writes, job.exchange, answered, result)
             if result.outcome is Outcome.MISMATCH and job.recheck is not None:

@@ -6,6 +6,7 @@ given, never by how fast the test runs.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -130,3 +131,46 @@ def test_concurrent_writes_are_counted_apart_from_parity() -> None:
     report.outcomes.update({"match": 6, "mismatch": 0, "concurrent_write": 4})
     assert report.match_pct == 100.0  # neither a match nor a mismatch
     assert report.as_dict()["concurrent_write"] == 4
+
+
+def test_effects_differences_count_a_write_that_landed_while_the_rows_were_read_back(
+        recorder: Recorder, writes: Writes) -> None:
+    """The window of a dry-run whose rows are read back ends after that read, not before."""
+    from shadow.observation import Difference, Kind
+
+    own = writes.begin([ARTICLE], start=time.time())
+    exchange = replace(make_exchange("PUT /api/articles/:slug", method="PUT", path=ARTICLE),
+                       started=time.time(), resources=(ARTICLE,), write=own)
+    same = make_observation({"article": {"body": "mine"}})
+
+    def read_back() -> list[Difference]:
+        other = writes.begin([ARTICLE])  # another client's update commits during the read
+        writes.end(other)
+        return [Difference("effects.articles[~].body", Kind.CHANGED, '"theirs"', '"mine"')]
+
+    mirror = mirror_with(recorder, writes)
+    try:
+        mirror.submit(exchange, same, lambda: same, make_experiment(writes="dry-run"),
+                      effects=read_back)
+        comparison = recorder.wait()[0]
+    finally:
+        mirror.close()
+    assert comparison.outcome is Outcome.CONCURRENT_WRITE
+    assert comparison.result.paths == ["effects.articles[~].body"]
+
+
+def test_effects_differences_make_a_matching_answer_a_mismatch(recorder: Recorder) -> None:
+    from shadow.observation import Difference, Kind
+
+    same = make_observation({"profile": {"following": False}})
+    mirror = mirror_with(recorder, Writes())
+    try:
+        mirror.submit(make_exchange("DELETE /api/profiles/:username/follow", method="DELETE"),
+                      same, lambda: same, make_experiment(writes="dry-run"),
+                      effects=lambda: [Difference("effects.follows[-]",
+                                                  Kind.MISSING_IN_CANDIDATE, "{}", None)])
+        comparison = recorder.wait()[0]
+    finally:
+        mirror.close()
+    assert comparison.outcome is Outcome.MISMATCH
+    assert comparison.result.paths == ["effects.follows[-]"]
