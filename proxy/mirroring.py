@@ -41,7 +41,7 @@ from shadow import (
     ParityWriter,
 )
 from shadow.background import background_error
-from shadow.concurrency import Writes
+from shadow.concurrency import SharedWrites, Writes
 from shadow.effects import Schema, Watch
 from shadow.eligibility import DRY_RUN, SAFE_METHODS
 
@@ -104,6 +104,13 @@ class Shadowing:
                                   timeout=defaults.timeout, writes=self.writes)
             atexit.register(self.close)  # a worker that exits writes what it has queued
         return self._mirror
+
+    def share_writes(self, server: str) -> None:
+        """Use the write registry of all the server's workers (gunicorn's post_worker_init):
+        a race with another worker's write is then ``concurrent_write`` too."""
+        self.writes = SharedWrites.for_server(server)
+        if self._mirror is not None:
+            self._mirror.writes = self.writes
 
     def status(self) -> dict[str, object]:
         """Return what /health shows: candidate calls in flight, store writes dropped/failed.
