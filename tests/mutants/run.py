@@ -206,7 +206,9 @@ class Harness:
             finally:
                 for server in (proxy, legacy):
                     if server is not None:
-                        server.stop()
+                        # past gunicorn's graceful_timeout (10 s): a loaded machine's shutdown
+                        # must not end the whole run
+                        server.stop(timeout=30.0)
                 self.databases.drop(database)
         verdict = classify(mutant, comparisons, differences, self.noise, self.baseline_latency)
         if mutant is None and clients == 1:
