@@ -14,6 +14,19 @@ on any other connection or a COMMIT would escape the rollback: it is refused bef
 and reported. The report is the JSON response header ``X-Strangler-Effects``
 (``{"mode", "escaped", "wrote_during_read"}``, lists of statements), sent only to a request
 that carried a valid marker.
+
+A ``dry-run`` report also says what the transaction changed, so shadow mode can compare it with
+what the control committed (shadow.effects): ``changes`` (``{"table", "op": "+"|"~"|"-",
+"key", "before", "after"}``, whole rows, net of savepoints the request rolled back) and
+``rows`` (per table, the primary keys of every row the request wrote or loaded as an entity:
+the rows shadow mode reads back after the control). Writes are seen at the Core level
+(ConnectionEvents ``before_execute`` on the dry-run's connection), so ORM flushes, ORM-enabled
+``insert/update/delete`` and plain Core statements alike are captured; only textual SQL is not
+(the backend has none). Before an UPDATE or DELETE the rows its WHERE matches are read (their
+before-images); before the first INSERT into a table with one integer key its highest key is
+read (rows above it at the end are the inserts), otherwise the keys come from the parameters.
+At the end the session is closed first (an uncommitted savepoint is rolled back, as it would
+be for real) and the touched rows are read again: their after-images.
 """
 
 from __future__ import annotations
@@ -22,6 +35,8 @@ import json
 import sqlite3
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -40,6 +55,7 @@ MAX_AGE_SECONDS = 30
 EFFECTS_HEADER = "X-Strangler-Effects"
 READ_ONLY = "read-only"
 STATEMENT_CHARS = 200
+MAX_ROWS = 500  # rows a table may contribute to one report (before-images, loads)
 
 
 class EscapedWrite(RuntimeError):
@@ -56,10 +72,34 @@ class _Run:
     mode: str
     escaped: list[str] = field(default_factory=list)
     wrote_during_read: list[str] = field(default_factory=list)
+    touched: dict[str, _Touched] = field(default_factory=dict)
+    loaded: dict[str, set[tuple[Any, ...]]] = field(default_factory=dict)
+    capturing: bool = False
+    changes: list[dict[str, Any]] | None = None
 
     def report(self) -> str:
-        return json.dumps({"mode": self.mode, "escaped": self.escaped,
-                           "wrote_during_read": self.wrote_during_read})
+        effects: dict[str, Any] = {"mode": self.mode, "escaped": self.escaped,
+                                   "wrote_during_read": self.wrote_during_read}
+        if self.changes is not None:
+            effects["changes"] = self.changes
+            rows: dict[str, set[tuple[Any, ...]]] = {
+                name: set(keys) for name, keys in self.loaded.items()}
+            for name, touched in self.touched.items():
+                rows.setdefault(name, set()).update(touched.before)
+                rows[name].update(touched.after)
+            effects["rows"] = {name: sorted((list(key) for key in keys), key=repr)
+                               for name, keys in rows.items()}
+        return json.dumps(effects, default=_plain)
+
+
+@dataclass
+class _Touched:
+    """One table a dry-run wrote: the before-image of each row its statements matched."""
+
+    table: sa.Table
+    before: dict[tuple[Any, ...], dict[str, Any] | None] = field(default_factory=dict)
+    above: Any = None  # the highest key before the first INSERT (one integer key only)
+    after: dict[tuple[Any, ...], dict[str, Any]] = field(default_factory=dict)
 
 
 _current: ContextVar[_Run | None] = ContextVar("strangler_dry_run", default=None)
@@ -107,7 +147,14 @@ def report(response: Response) -> Response:
     """Tell the marked request's caller what escaped or was written during a read."""
     state = g.get("dry_run")
     if state is not None:
-        response.headers[EFFECTS_HEADER] = state[0].report()
+        run = state[0]
+        if run.mode != READ_ONLY and not run.escaped:
+            db.session.remove()  # an uncommitted savepoint is rolled back, as it would be
+            try:
+                run.changes = _changes(run)
+            except sa.exc.SQLAlchemyError as error:  # e.g. the request left it aborted
+                run.changes = [{"error": f"{type(error).__name__}: {error}"[:STATEMENT_CHARS]}]
+        response.headers[EFFECTS_HEADER] = run.report()
     return response
 
 
@@ -165,6 +212,116 @@ def _failed(context: Any) -> None:
         isinstance(error, sqlite3.OperationalError) and "readonly" in str(error))
     if refused:
         run.wrote_during_read.append(str(context.statement or "")[:STATEMENT_CHARS])
+
+
+@sa.event.listens_for(sa.Engine, "before_execute")
+def _before_write(connection: Connection, statement: Any, multiparams: Any, params: Any,
+                  _options: Any) -> None:
+    """Before a dry-run's INSERT, UPDATE or DELETE, read what it is about to change."""
+    run = _current.get()
+    if (run is None or run.mode == READ_ONLY or run.capturing or connection is not run.connection
+            or not isinstance(statement, (sa.Insert, sa.Update, sa.Delete))):
+        return
+    table = statement.table
+    if not isinstance(table, sa.Table):
+        return
+    touched = run.touched.setdefault(table.name, _Touched(table))
+    sets = list(multiparams) if multiparams else [params or {}]
+    run.capturing = True
+    try:
+        if isinstance(statement, sa.Insert):
+            _before_insert(connection, touched, sets)
+        else:
+            where = statement.whereclause
+            query = sa.select(*table.c).limit(MAX_ROWS)
+            if where is not None:
+                query = query.where(where)
+            for values in sets:
+                for row in connection.execute(query, values).mappings():
+                    touched.before.setdefault(_key(table, row), dict(row))
+    finally:
+        run.capturing = False
+
+
+def _before_insert(connection: Connection, touched: _Touched, sets: list[Any]) -> None:
+    table = touched.table
+    keys = list(table.primary_key.columns)
+    if len(keys) == 1 and keys[0].type._type_affinity is sa.Integer:  # noqa: SLF001
+        if touched.above is None:
+            highest = connection.execute(sa.select(sa.func.max(keys[0]))).scalar()
+            touched.above = 0 if highest is None else highest
+        return
+    for values in sets:
+        if isinstance(values, dict) and all(column.key in values for column in keys):
+            key = tuple(values[column.key] for column in keys)
+            if key not in touched.before:
+                query = sa.select(*table.c).where(*(c == v for c, v in zip(keys, key,
+                                                                              strict=True)))
+                row = connection.execute(query).mappings().first()
+                touched.before[key] = None if row is None else dict(row)
+
+
+@sa.event.listens_for(sa.orm.Mapper, "load")
+def _loaded(target: Any, _context: Any) -> None:
+    """Remember the rows a dry-run loaded as entities: shadow mode reads them back."""
+    run = _current.get()
+    if run is None or run.mode == READ_ONLY:
+        return
+    state = sa.inspect(target)
+    table = state.mapper.local_table
+    keys = run.loaded.setdefault(table.name, set())
+    if len(keys) < MAX_ROWS and state.identity is not None:
+        keys.add(tuple(state.identity))
+
+
+def _changes(run: _Run) -> list[dict[str, Any]]:
+    """Read the touched rows again at the end: the net row changes of the dry-run."""
+    found: list[dict[str, Any]] = []
+    run.capturing = True
+    try:
+        for name in sorted(run.touched):
+            touched = run.touched[name]
+            table = touched.table
+            keys = list(table.primary_key.columns)
+            query = sa.select(*table.c)
+            conditions = []
+            known = [key for key in touched.before if key is not None]
+            if known:
+                conditions.append(sa.tuple_(*keys).in_(known) if len(keys) > 1
+                                  else keys[0].in_([key[0] for key in known]))
+            if touched.above is not None:
+                conditions.append(keys[0] > touched.above)
+            if not conditions:
+                continue
+            for row in run.connection.execute(query.where(sa.or_(*conditions))
+                                              .limit(MAX_ROWS)).mappings():
+                touched.after[_key(table, row)] = dict(row)
+            for key in sorted(set(touched.before) | set(touched.after), key=repr):
+                before, after = touched.before.get(key), touched.after.get(key)
+                if before == after:
+                    continue
+                op = "+" if before is None else "-" if after is None else "~"
+                found.append({"table": name, "op": op,
+                              "key": dict(zip([c.name for c in keys], key, strict=True)),
+                              "before": before, "after": after})
+    finally:
+        run.capturing = False
+    return found
+
+
+def _key(table: sa.Table, row: Any) -> tuple[Any, ...]:
+    return tuple(row[column.name] for column in table.primary_key.columns)
+
+
+def _plain(value: Any) -> Any:
+    """JSON for the row values a report carries (timestamps as ISO 8601, UTC as stored)."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).hex()
+    return str(value)
 
 
 def _begin_sqlite(connection: Connection) -> None:

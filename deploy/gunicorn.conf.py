@@ -55,10 +55,12 @@ def pre_request(worker, req) -> None:
 
 
 def post_worker_init(worker) -> None:
-    """Start this worker's client pool, routes.yaml watcher and health probes (after fork)."""
+    """Start this worker's client pool, routes.yaml watcher and health probes (after fork);
+    share the shadow write registry with the server's other workers (shadow.concurrency)."""
     runtime = getattr(worker.wsgi, "extensions", {}).get("strangler")  # only the proxy has one
     if runtime is not None:
         runtime.ensure_started()
+        runtime.shadowing.share_writes(str(worker.ppid))  # one write registry per server
         runtime.probes.kick(worker.wsgi)
 
 

@@ -68,15 +68,16 @@ def call_flask(app: Flask, exchange: Exchange, *, cap: int,
     duration = time.perf_counter() - started
     headers = [(name, value) for name, value in head[1] if name.lower() != _EFFECTS]
     reports = [value for name, value in head[1] if name.lower() == _EFFECTS]
-    failure = _effects_failure(reports[0]) if marker is not None and reports else None
+    report = json.loads(reports[0]) if marker is not None and reports else None
+    failure = _effects_failure(report) if report is not None else None
     if failure is not None:
         return Observation.failed(failure, duration)
-    return Observation(head[0], headers, data, duration)
+    return Observation(head[0], headers, data, duration,
+                       effects=report if report and "changes" in report else None)
 
 
-def _effects_failure(report: str) -> Exception | None:
+def _effects_failure(effects: dict[str, Any]) -> Exception | None:
     """Return the candidate's failure the seam's report shows, or None if it shows none."""
-    effects = json.loads(report)
     escaped, wrote = effects.get("escaped") or [], effects.get("wrote_during_read") or []
     if escaped:
         return EscapedWrite(f"candidate's {effects.get('mode')} wrote outside its rolled-back"

@@ -10,6 +10,10 @@ Flask candidate: it runs first, under a signed dry-run marker, waited for at mos
 candidate timeout (proxy.mirror_sides). A Flask candidate's mirrored reads carry a marker
 signed ``read-only``: they run in a read-only transaction, so a write on a read fails as the
 candidate's own ``candidate_error`` and never reaches the shared data.
+
+A dry-run's row changes are compared too (shadow.effects): when the candidate has answered,
+the rows its report names are read from the shared database before the control runs, and
+read again in the Mirror's worker after the control committed.
 """
 
 from __future__ import annotations
@@ -37,7 +41,8 @@ from shadow import (
     ParityWriter,
 )
 from shadow.background import background_error
-from shadow.concurrency import Writes
+from shadow.concurrency import SharedWrites, Writes
+from shadow.effects import Schema, Watch
 from shadow.eligibility import DRY_RUN, SAFE_METHODS
 
 Finish = Callable[[BaseException | None], None]
@@ -81,6 +86,7 @@ class Shadowing:
         self._lock = threading.Lock()
         self.writer: ParityWriter | None = None
         self.writes = Writes()  # this worker's writes: ``concurrent_write`` (shadow.concurrency)
+        self.schema: Schema | None = None  # the shared database, for dry-runs' effects
 
     def mirror(self, defaults: ShadowDefaults) -> Mirror:
         """Return the worker's Mirror (its size is the global ``shadow.max_in_flight``)."""
@@ -91,11 +97,20 @@ class Shadowing:
                 return self._mirror
             from shadow import engine_from_url
 
-            self.writer = ParityWriter(ParityStore(engine_from_url(self.database_url)))
+            engine = engine_from_url(self.database_url)
+            self.writer = ParityWriter(ParityStore(engine))
+            self.schema = Schema(engine)
             self._mirror = Mirror([self.writer, Metrics()], max_in_flight=defaults.max_in_flight,
                                   timeout=defaults.timeout, writes=self.writes)
             atexit.register(self.close)  # a worker that exits writes what it has queued
         return self._mirror
+
+    def share_writes(self, server: str) -> None:
+        """Use the write registry of all the server's workers (gunicorn's post_worker_init):
+        a race with another worker's write is then ``concurrent_write`` too."""
+        self.writes = SharedWrites.for_server(server)
+        if self._mirror is not None:
+            self._mirror.writes = self.writes
 
     def status(self) -> dict[str, object]:
         """Return what /health shows: candidate calls in flight, store writes dropped/failed.
@@ -122,15 +137,17 @@ class Shadowing:
         mirror = self.mirror(defaults)
         if not mirror.sampler.sampled(experiment.sample):
             return None
-        return Shadow(mirror, self.cap, exchange, experiment, sides)
+        return Shadow(mirror, self.cap, exchange, experiment, sides, self.schema)
 
 
 class Shadow:
     """The shadow side of one request: what to tee, what to call, what to submit."""
 
     def __init__(self, mirror: Mirror, cap: int, exchange: Exchange, experiment: Experiment,
-                 sides: Sides) -> None:
+                 sides: Sides, schema: Schema | None = None) -> None:
         self.mirror = mirror
+        self.schema = schema
+        self.watch: Watch | None = None
         self.cap = cap
         self.exchange = exchange
         self.experiment = experiment
@@ -177,6 +194,15 @@ class Shadow:
             route=exchange.route, timeout=self.timeout,
             route_cap=self.experiment.max_in_flight,
         )
+        report = self.first.effects if self.first is not None else None
+        if report is not None and self.schema is not None:
+            try:
+                watch = Watch(self.schema, report)
+                watch.snapshot()  # before the control writes: the rows as they were
+                self.watch = watch
+            except Exception:
+                background_error("shadow_effects", "could not read the rows a dry-run named",
+                                 route=exchange.route)
 
     def observe(self, status: int, headers: list[tuple[str, str]], chunks: Iterable[bytes],
                 finish: Finish, started: float) -> tuple[Iterable[bytes], Finish]:
@@ -209,7 +235,8 @@ class Shadow:
             self.mirror.submit(exchange, control, self._candidate(exchange), experiment,
                                recheck=self._caller(exchange.control_side, exchange)
                                if self.safe else None,
-                               calibrate=self.calibrate, sampled=True)
+                               calibrate=self.calibrate, sampled=True,
+                               effects=self.watch.differences if self.watch else None)
         except Exception:
             background_error("shadow_submit", "could not submit a comparison",
                              route=self.exchange.route)

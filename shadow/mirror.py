@@ -11,6 +11,10 @@ With a write registry (``writes``, shadow.concurrency), a mismatch whose window 
 request's arrival to the candidate's answer) overlapped another write to one of the
 exchange's ``resources`` is recorded as ``concurrent_write`` instead: the two sides saw
 different data, not different code. Reads and dry-run writes alike; a match stays a match.
+
+A dry-run also passes ``effects``: called after the candidate answered (the control has
+committed by then), it returns the differences between the two sides' row changes
+(shadow.effects); any turns the comparison into a mismatch, judged for races like the rest.
 """
 
 from __future__ import annotations
@@ -30,11 +34,12 @@ from shadow.eligibility import SAFE_METHODS, Sampler, Submission, mirrorable
 from shadow.exchange import Exchange
 from shadow.experiment import Experiment
 from shadow.noise import calibrate
-from shadow.observation import Observation, Outcome, Result
+from shadow.observation import Difference, Observation, Outcome, Result
 from shadow.rules import Rules
 from shadow.watchdog import Watchdog
 
 Call = Callable[[], Observation]
+Effects = Callable[[], Sequence[Difference]]
 
 
 @dataclass(slots=True)
@@ -48,6 +53,7 @@ class _Job:
     calibrate: bool = False
     decided: bool = False
     counted: str | None = None  # the route whose own in-flight cap this job counts against
+    effects: Effects | None = None
 
     @property
     def route(self) -> str:
@@ -103,6 +109,7 @@ class Mirror:
         recheck: Call | None = None,
         calibrate: bool = False,
         sampled: bool = False,
+        effects: Effects | None = None,
     ) -> Submission:
         """Mirror one request whose control answer is ``control``; return without waiting.
 
@@ -114,13 +121,15 @@ class Mirror:
         calls (a write landed in between) and the comparison is recorded as ``ignored``;
         with ``calibrate`` it is also asked after each comparison, for noise calibration.
         ``sampled`` says the caller already applied the experiment's sample fraction.
+        ``effects`` (dry-runs) compares the row changes of both sides once the candidate has
+        answered.
         """
         try:
             settings = experiment or Experiment()
             if exchange.method.upper() not in SAFE_METHODS:
                 recheck = None  # never send a write to the control twice
             job = _Job(exchange, control, candidate, settings.rules,
-                       settings.timeout or self.timeout, recheck, calibrate)
+                       settings.timeout or self.timeout, recheck, calibrate, effects=effects)
             if not sampled and not self.sampler.sampled(settings.sample):
                 return Submission.UNSAMPLED
             if not mirrorable(exchange.method, settings.writes):
@@ -245,6 +254,9 @@ class Mirror:
             return  # the watchdog already recorded a timeout
         try:
             result = compare(job.control, observation, job.rules)
+            if job.effects is not None and result.outcome in (Outcome.MATCH, Outcome.MISMATCH):
+                result = _with_effects(result, job.effects())
+                answered = time.time()  # the rows were read back now: the window ends here
             if result.outcome is Outcome.MISMATCH and self.writes is not None:
                 result = _raced(self.writes, job.exchange, answered, result)
             if result.outcome is Outcome.MISMATCH and job.recheck is not None:
@@ -302,6 +314,14 @@ def _rechecked(job: _Job, candidate: Observation, result: Result) -> Result:
         return Result(Outcome.IGNORED, reason="the data changed between the control's and the"
                       " candidate's calls (the control now answers as the candidate did)")
     return result
+
+
+def _with_effects(result: Result, found: Sequence[Difference]) -> Result:
+    """Add the differences between the sides' row changes to a comparison's result."""
+    if not found:
+        return result
+    return Result(Outcome.MISMATCH, result.differences + tuple(found), result.truncated,
+                  result.reason, result.control_doc, result.candidate_doc, result.coverage)
 
 
 def _raced(writes: Writes, exchange: Exchange, answered: float, result: Result) -> Result:

@@ -59,6 +59,8 @@ class Observation:
     body: bytes = b""
     duration: float | None = None
     exception: BaseException | None = None
+    # A dry-run candidate's row changes, as its seam reported them (shadow.effects).
+    effects: Any = field(default=None, repr=False, compare=False)
 
     @classmethod
     def failed(cls, exception: BaseException, duration: float | None = None) -> Observation:

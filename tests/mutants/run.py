@@ -57,7 +57,9 @@ class Databases:
 
     def __init__(self) -> None:
         self.server_url = postgres_server_url()
-        self.prefix = f"strangler_mut{uuid.uuid4().hex[:6]}"
+        # STRANGLER_MUTANTS_DB_PREFIX: a shared server's owner-named databases (e.g. a helper's)
+        prefix = os.environ.get("STRANGLER_MUTANTS_DB_PREFIX", "strangler_mut")
+        self.prefix = f"{prefix}{uuid.uuid4().hex[:6]}"
         self.template = f"{self.prefix}_template"
         self.names: list[str] = []
 
@@ -204,7 +206,9 @@ class Harness:
             finally:
                 for server in (proxy, legacy):
                     if server is not None:
-                        server.stop()
+                        # past gunicorn's graceful_timeout (10 s): a loaded machine's shutdown
+                        # must not end the whole run
+                        server.stop(timeout=30.0)
                 self.databases.drop(database)
         verdict = classify(mutant, comparisons, differences, self.noise, self.baseline_latency)
         if mutant is None and clients == 1:

@@ -1,6 +1,7 @@
 """The traffic a mutant run sends through the shadowing proxy.
 
-A shared world (three authors, fifteen articles with ASCII and non-ASCII tags, an NFC title,
+A shared world (three authors, seventeen articles with ASCII and non-ASCII tags (some tied,
+differing only by case), an NFC title,
 three articles created in the same millisecond, follows, favorites, comments with a zero-width
 space) is made once; then each client runs the same session with its own account: lists with
 every filter and page, conditional GETs, the feed, comments, profiles, every error class
@@ -64,6 +65,11 @@ def setup_world(client: httpx.Client, database_url: str) -> World:
     world.slugs["bob"] = [
         create_article(client, world.tokens["bob"], f"Bob article {n}", ["beta"])
         for n in range(2)]
+    # Tags tied at one use: two that differ only by case, two whose order folding case flips
+    # (code points put "Lambda" before "kappa"): popular tags break ties by code point.
+    world.slugs["bob"] += [
+        create_article(client, world.tokens["bob"], f"Bob tied {n}", tags)
+        for n, tags in enumerate((["omega", "Lambda"], ["Omega", "kappa"]))]
     with psycopg.connect(database_url, autocommit=True) as connection:
         # Three articles in the same millisecond: only the id orders them.
         connection.execute(

@@ -4,7 +4,9 @@ Served by gunicorn as ``tests.integration.shadow_proxy.altered:app`` so that sha
 seed differences in the candidate; legacy ignores the header, so the control is unchanged.
 ``write-on-read`` and ``escape`` misbehave inside the backend, after its dry-run seam began:
 every user's bio is rewritten through the request's session (and committed), or on a
-connection of its own.
+connection of its own. ``lose-writes`` makes the request's commits mere flushes (the writes
+are rolled back with the session, as a forgotten commit would be); ``extra-row`` adds a tag
+row nobody asked for to the request's commit.
 """
 
 from __future__ import annotations
@@ -19,10 +21,10 @@ from flask import Flask, request
 
 from backend import create_app as create_backend
 from backend.database import db
-from backend.models import User
+from backend.models import Tag, User
 from rollout import create_app
 
-IN_BACKEND = ("write-on-read", "escape")
+IN_BACKEND = ("write-on-read", "escape", "lose-writes", "extra-row")
 
 
 def _alter(how: str, status: str, headers: list, body: bytes) -> tuple[str, list, bytes]:
@@ -91,6 +93,11 @@ def _misbehave() -> None:
     elif how == "escape":
         with db.engine.begin() as connection:
             connection.execute(sa.update(User).values(bio="escaped"))
+    elif how == "lose-writes":
+        session = db.session()
+        session.commit = session.flush  # type: ignore[method-assign]
+    elif how == "extra-row":
+        db.session.add(Tag(name=f"extra-{uuid.uuid4().hex[:8]}"))
 
 
 backend = create_backend()

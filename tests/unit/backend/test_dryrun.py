@@ -14,7 +14,7 @@ from itsdangerous import TimestampSigner
 
 from backend import dryrun, signals
 from backend.database import db
-from backend.models import User
+from backend.models import Article, User
 from tests.support.api import Api
 from tests.support.signals import received
 
@@ -133,7 +133,8 @@ def test_a_request_without_a_marker_gets_no_effects_header(app: Flask, api: Api)
     api.register("jake")
     assert dryrun.EFFECTS_HEADER not in api.client.get("/api/profiles/jake").headers
     dry = api.client.get("/api/profiles/jake", headers={dryrun.HEADER: dryrun.marker(app)})
-    assert effects(dry) == {"mode": "dry-run", "escaped": [], "wrote_during_read": []}
+    assert effects(dry) == {"mode": "dry-run", "escaped": [], "wrote_during_read": [],
+                            "changes": [], "rows": {"users": [[1]]}}
 
 
 def test_a_write_during_a_read_only_read_fails_and_is_reported(app: Flask, api: Api) -> None:
@@ -203,3 +204,63 @@ def test_a_marked_request_in_flight_does_not_judge_another_threads_writes(app: F
     assert answers[0].status_code == 200
     assert effects(answers[0]) == {"mode": "read-only", "escaped": [], "wrote_during_read": []}
     assert count_users(app) == 2
+
+
+def changes(response: Any) -> list[dict[str, Any]]:
+    return effects(response)["changes"]
+
+
+def test_a_dry_run_reports_its_inserts_with_whole_rows(app: Flask, api: Api) -> None:
+    api.register("jake")
+    created = api.call("POST", "/api/articles", "jake", headers={dryrun.HEADER: dryrun.marker(app)},
+                       json={"article": {"title": "T", "description": "d", "body": "b",
+                                         "tagList": ["x", "y"]}})
+    assert created.status_code == 201
+    found = {(c["table"], c["op"]) for c in changes(created)}
+    assert found == {("articles", "+"), ("tags", "+"), ("article_tags", "+")}
+    rows = [c for c in changes(created) if c["table"] == "tags"]
+    assert sorted(c["after"]["name"] for c in rows) == ["x", "y"]
+    assert all(c["before"] is None for c in rows)
+    article = next(c for c in changes(created) if c["table"] == "articles")
+    assert article["after"]["title"] == "T" and article["key"] == {"id": article["after"]["id"]}
+    assert effects(created)["rows"]["users"]  # the author was loaded: shadow reads it back
+
+
+def test_a_dry_run_reports_updates_and_deletes_with_before_images(app: Flask, api: Api) -> None:
+    api.register("jake")
+    api.register("anne")
+    slug = api.call("POST", "/api/articles", "jake", json={"article": {
+        "title": "T", "description": "d", "body": "b"}}).json["article"]["slug"]
+    api.call("POST", "/api/profiles/anne/follow", "jake")
+    marker = {dryrun.HEADER: dryrun.marker(app)}
+    updated = api.call("PUT", f"/api/articles/{slug}", "jake", headers=marker,
+                       json={"article": {"title": "New"}})
+    (change,) = [c for c in changes(updated) if c["table"] == "articles"]
+    assert change["op"] == "~"
+    assert (change["before"]["title"], change["after"]["title"]) == ("T", "New")
+    unfollowed = api.call("DELETE", "/api/profiles/anne/follow", "jake",
+                          headers={dryrun.HEADER: dryrun.marker(app)})
+    (change,) = changes(unfollowed)
+    assert (change["table"], change["op"], change["after"]) == ("follows", "-", None)
+    assert set(change["key"]) == {"follower_id", "followed_id"}
+
+
+def test_a_write_never_committed_reports_no_change_but_names_its_rows(app: Flask,
+                                                                      api: Api) -> None:
+    """Flushed and not committed: the savepoint is rolled back, as it would be for real."""
+
+    def flush_only(slug: str) -> dict[str, bool]:
+        db.session.execute(sa.update(Article).where(Article.slug == slug).values(title="Lost"))
+        return {"ok": True}
+
+    app.add_url_rule("/api/test-flush-only/<slug>", view_func=flush_only, methods=["PUT"])
+
+    api.register("jake")
+    slug = api.call("POST", "/api/articles", "jake", json={"article": {
+        "title": "T", "description": "d", "body": "b"}}).json["article"]["slug"]
+
+    response = api.client.put(f"/api/test-flush-only/{slug}",
+                              headers={dryrun.HEADER: dryrun.marker(app)})
+    assert response.status_code == 200
+    assert changes(response) == []
+    assert effects(response)["rows"]["articles"]

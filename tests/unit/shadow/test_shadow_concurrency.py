@@ -6,13 +6,16 @@ given, never by how fast the test runs.
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 from shadow.comparison import Comparison
-from shadow.concurrency import Writes
+from shadow.concurrency import SharedWrites, Writes
 from shadow.mirror import Mirror
 from shadow.observation import Observation, Outcome
 from shadow.report import RouteReport
@@ -130,3 +133,99 @@ def test_concurrent_writes_are_counted_apart_from_parity() -> None:
     report.outcomes.update({"match": 6, "mismatch": 0, "concurrent_write": 4})
     assert report.match_pct == 100.0  # neither a match nor a mismatch
     assert report.as_dict()["concurrent_write"] == 4
+
+
+def test_effects_differences_count_a_write_that_landed_while_the_rows_were_read_back(
+        recorder: Recorder, writes: Writes) -> None:
+    """The window of a dry-run whose rows are read back ends after that read, not before."""
+    from shadow.observation import Difference, Kind
+
+    own = writes.begin([ARTICLE], start=time.time())
+    exchange = replace(make_exchange("PUT /api/articles/:slug", method="PUT", path=ARTICLE),
+                       started=time.time(), resources=(ARTICLE,), write=own)
+    same = make_observation({"article": {"body": "mine"}})
+
+    def read_back() -> list[Difference]:
+        other = writes.begin([ARTICLE])  # another client's update commits during the read
+        writes.end(other)
+        return [Difference("effects.articles[~].body", Kind.CHANGED, '"theirs"', '"mine"')]
+
+    mirror = mirror_with(recorder, writes)
+    try:
+        mirror.submit(exchange, same, lambda: same, make_experiment(writes="dry-run"),
+                      effects=read_back)
+        comparison = recorder.wait()[0]
+    finally:
+        mirror.close()
+    assert comparison.outcome is Outcome.CONCURRENT_WRITE
+    assert comparison.result.paths == ["effects.articles[~].body"]
+
+
+def test_effects_differences_make_a_matching_answer_a_mismatch(recorder: Recorder) -> None:
+    from shadow.observation import Difference, Kind
+
+    same = make_observation({"profile": {"following": False}})
+    mirror = mirror_with(recorder, Writes())
+    try:
+        mirror.submit(make_exchange("DELETE /api/profiles/:username/follow", method="DELETE"),
+                      same, lambda: same, make_experiment(writes="dry-run"),
+                      effects=lambda: [Difference("effects.follows[-]",
+                                                  Kind.MISSING_IN_CANDIDATE, "{}", None)])
+        comparison = recorder.wait()[0]
+    finally:
+        mirror.close()
+    assert comparison.outcome is Outcome.MISMATCH
+    assert comparison.result.paths == ["effects.follows[-]"]
+
+
+def test_workers_sharing_a_registry_see_each_others_writes(tmp_path: Path) -> None:
+    """Two registries on one file stand for two gunicorn workers of one server."""
+    one, two = SharedWrites(tmp_path / "writes", slots=8), SharedWrites(tmp_path / "writes",
+                                                                         slots=8)
+    now = time.time()
+    try:
+        mine = one.begin([ARTICLE, "/api/articles"], start=now)
+        theirs = two.begin([ARTICLE, "/api/articles"], start=now + 0.1)
+        assert one.overlapping([ARTICLE], now, now + 1, own=mine) == [ARTICLE]
+        two.end(theirs, end=now + 0.2)
+        assert one.overlapping([ARTICLE], now + 0.3, now + 1, own=mine) == []  # ended before
+        assert one.overlapping([ARTICLE], now + 0.15, now + 1, own=mine) == [ARTICLE]
+        assert two.overlapping(["/api/articles/other"], now - 1, now + 1) == []
+        assert len(one) == len(two) == 2
+        for _ in range(20):  # a ring: the oldest slots are reused, the size stays bounded
+            two.end(two.begin(["/b"], start=now - 50), end=now - 49)
+        assert len(one) == 8
+        assert one.overlapping([ARTICLE], now, now + 1) == []  # overwritten
+    finally:
+        one.close()
+        two.close()
+
+
+def test_a_shared_write_that_never_ended_is_forgotten_after_the_horizon(tmp_path: Path) -> None:
+    writes = SharedWrites(tmp_path / "writes", slots=8, horizon=60.0)
+    try:
+        writes.begin([ARTICLE], start=time.time() - 600)  # its worker died mid-request
+        assert writes.overlapping([ARTICLE], time.time() - 1, time.time()) == []
+        writes.begin([ARTICLE])
+        assert writes.overlapping([ARTICLE], time.time() - 1, time.time()) == [ARTICLE]
+    finally:
+        writes.close()
+
+
+def test_the_proxys_workers_switch_to_the_servers_registry(tmp_path: Path) -> None:
+    from proxy.mirroring import Shadowing
+
+    shadowing = Shadowing({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}",
+                           "SHADOW_MAX_BODY_BYTES": 1024})
+    server = f"test{os.getpid()}"
+    shadowing.share_writes(server)
+    other = SharedWrites.for_server(server)
+    try:
+        assert isinstance(shadowing.writes, SharedWrites)
+        token = other.begin([ARTICLE])
+        assert shadowing.writes.overlapping([ARTICLE], 0.0, time.time() + 1) == [ARTICLE]
+        other.end(token)
+    finally:
+        other.close()
+        shadowing.writes.close()  # type: ignore[attr-defined]
+        other.path.unlink()
