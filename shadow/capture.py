@@ -339,6 +339,7 @@ class CaptureWriter:
         self.prune_every = prune_every
         self.dropped = 0
         self.failed = 0
+        self.failing = False  # the last write failed (until one succeeds)
         self._pid: int | None = None
         self._lock = threading.Lock()
         self._pruned = 0.0
@@ -406,7 +407,9 @@ class CaptureWriter:
     def _write(self, batch: list[tuple[Record, Policy]]) -> None:
         try:
             self.store.add([redact_record(record, policy.redact) for record, policy in batch])
+            self.failing = False
         except Exception:
+            self.failing = True
             self.failed += len(batch)
             background_error("capture_writer", "could not store captured exchanges",
                              count=len(batch))

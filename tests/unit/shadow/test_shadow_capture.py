@@ -204,3 +204,18 @@ def test_a_headers_path_redacts_that_header_on_both_sides() -> None:
     clean = redact_record(record, paths.redact)
     assert dict(clean.exchange.headers)["X-Forwarded-For"] == "[REDACTED]"
     assert dict(clean.control.headers)["Set-Cookie"] == "[REDACTED]"
+
+
+def test_a_failing_store_is_counted_and_reported_until_a_write_succeeds(tmp_path) -> None:
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'store.sqlite'}")  # no tables yet
+    writer = CaptureWriter(CaptureStore(engine), interval=0.05)
+    record = login({"user": {}}, {"user": {}})
+    writer.put(record, Policy())
+    assert writer.flush(5.0)
+    assert (writer.failing, writer.failed) == (True, 1)
+    schema.metadata.create_all(engine)
+    writer.put(record, Policy())
+    assert writer.flush(5.0)
+    assert (writer.failing, writer.failed) == (False, 1)
+    writer.close()
+    engine.dispose()
