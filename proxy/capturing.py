@@ -52,6 +52,14 @@ class Capturing:
             self._counts[exchange.route] = count + 1
         return Capture(self._writer(), exchange, policy, table_version)
 
+    def status(self) -> dict[str, object]:
+        """Return what /health shows: captures dropped (queue full) and failed; not ok while
+        the last write failed (captures are being lost)."""
+        writer = self.writer
+        return {"ok": writer is None or not writer.failing,
+                "dropped": writer.dropped if writer else 0,
+                "failed": writer.failed if writer else 0}
+
     def _writer(self) -> CaptureWriter:
         if self.writer is not None:
             return self.writer

@@ -62,6 +62,7 @@ def ready() -> tuple[Response, int]:
         "routes": _routes(runtime),
         **probed,
         "shadow": runtime.shadowing.status(),
+        "capture": runtime.capturing.status(),
     }
     loaded = runtime.source.current
     needs_legacy = loaded is not None and loaded.table.uses_legacy

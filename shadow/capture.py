@@ -47,6 +47,7 @@ EXPORT_VERSION = 1
 PSEUDONYM = re.compile(r"\[REDACTED:([0-9a-f]{16})\]")
 _SCHEME = re.compile(r"^((?:Token|Bearer)\s+)(.+)$", re.IGNORECASE | re.DOTALL)
 _URI_KEYS = ("RAW_URI", "REQUEST_URI")
+HEADERS = ("key", "headers")
 _SECRET_WORDS = ("password", "passwd", "secret", "cookie")
 
 
@@ -113,8 +114,9 @@ def mask(name: str, value: str) -> str:
 def redact_record(record: Record, paths: Sequence[FieldPath] = ()) -> Record:
     """Return ``record`` with every credential (and each of ``paths``) replaced."""
     exchange = record.exchange
+    named = frozenset(step[1] for p in paths for step in p.steps[1:2] if p.steps[0] == HEADERS)
     body = _redact_body(exchange.body, exchange.headers, paths)
-    headers = _fix_length(_redact_headers(exchange.headers), exchange.body, body)
+    headers = _fix_length(_redact_headers(exchange.headers, named), exchange.body, body)
     exchange = replace(
         exchange, headers=headers, body=body, target=_redact_target(exchange.target),
         environ=tuple((key, _redact_environ(key, value)) for key, value in exchange.environ),
@@ -123,8 +125,8 @@ def redact_record(record: Record, paths: Sequence[FieldPath] = ()) -> Record:
     if control is not None and control.exception is None:
         pairs = _pairs(control.headers)
         control_body = _redact_body(control.body, pairs, paths) or b""
-        control = Observation(control.status, _fix_length(_redact_headers(pairs), control.body,
-                                                          control_body),
+        control = Observation(control.status, _fix_length(_redact_headers(pairs, named),
+                                                          control.body, control_body),
                               control_body, control.duration)
     return Record(exchange, control, record.table_version)
 
@@ -134,11 +136,14 @@ def _pairs(headers: Any) -> tuple[tuple[str, str], ...]:
     return tuple((str(name), str(value)) for name, value in items)
 
 
-def _redact_headers(headers: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+def _redact_headers(headers: Sequence[tuple[str, str]],
+                    named: frozenset[str] = frozenset()) -> tuple[tuple[str, str], ...]:
     out = []
     for name, value in headers:
         lowered = name.lower()
-        if lowered == "set-cookie":
+        if lowered in named:  # a ``headers.<name>`` path of the policy's ``redact``
+            value = REDACTED
+        elif lowered == "set-cookie":
             value = _redact_set_cookie(value)
         elif lowered == "cookie":
             value = REDACTED
@@ -334,6 +339,7 @@ class CaptureWriter:
         self.prune_every = prune_every
         self.dropped = 0
         self.failed = 0
+        self.failing = False  # the last write failed (until one succeeds)
         self._pid: int | None = None
         self._lock = threading.Lock()
         self._pruned = 0.0
@@ -401,7 +407,9 @@ class CaptureWriter:
     def _write(self, batch: list[tuple[Record, Policy]]) -> None:
         try:
             self.store.add([redact_record(record, policy.redact) for record, policy in batch])
+            self.failing = False
         except Exception:
+            self.failing = True
             self.failed += len(batch)
             background_error("capture_writer", "could not store captured exchanges",
                              count=len(batch))

@@ -7,7 +7,9 @@ and none shadowed: without ``capture:``, with ``capture: {fraction: 0.1}`` and w
 background writer, which shares the worker's CPU and GIL). wrk measures
 GET /api/articles through each in interleaved rounds (medians): rps and p50/p99 at
 BENCH_CONNECTIONS (8), p50 at one connection. Ratios, not absolute numbers, are the result
-(the machine is shared). The report goes to tests/artifacts/bench_capture.md.
+(the machine is shared). First, in-process, the CPU time one request pays for being captured
+and what the writer thread pays per record (``micro``; alone with BENCH_MICRO_ONLY=1).
+The report goes to tests/artifacts/bench_capture.md.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ SECONDS = int(os.environ.get("BENCH_SECONDS", "3"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
 PATH = "/api/articles"
+MICRO = int(os.environ.get("BENCH_MICRO", "2000"))
 
 
 def routes_text(capture: float | None) -> str:
@@ -90,8 +93,81 @@ def run() -> str:
             f" {os.getloadavg()[0]:.1f} at the end.\n\n" + "\n".join(lines))
 
 
+def micro(count: int = MICRO) -> str:
+    """Time, in this process, what one request pays for capture (plan, tee, queue) against
+    the same request uncaptured, and what the writer thread pays per record off the path
+    (redact, JSON, INSERT in batches of 100 into SQLite); CPU seconds, best of 3."""
+    import json
+    import time
+
+    import sqlalchemy as sa
+
+    from proxy.capturing import Capturing
+    from shadow import Exchange, Observation, schema
+    from shadow.capture import CaptureStore, CaptureWriter, Policy, redact_record
+    from shadow.record import Record
+
+    body = json.dumps({"articles": [{"slug": f"a-{n}", "title": "t" * 40, "body": "b" * 300,
+                                     "author": {"username": "jake", "token": "eyJx.eyJy.z"},
+                                     "tagList": ["x", "y"]} for n in range(20)],
+                       "articlesCount": 20}).encode()
+    chunks = [body[i:i + 4096] for i in range(0, len(body), 4096)]
+    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+    exchange = Exchange(route="GET /api/articles", method="GET", path="/api/articles",
+                        target="/api/articles?limit=20", started=time.time(),
+                        headers=(("Authorization", "Token eyJx.eyJy.z"), ("Host", "x")))
+    work = Path(tempfile.mkdtemp(prefix="bench-capture-micro-"))
+    engine = sa.create_engine(f"sqlite:///{work / 'store.sqlite'}")
+    schema.metadata.create_all(engine)
+    capturing = Capturing({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{work / 'store.sqlite'}"})
+    capturing.writer = CaptureWriter(CaptureStore(engine), max_queue=count + 10)
+    policy = Policy(fraction=1.0, max_per_hour=10 * count)
+
+    def served(captured: bool) -> None:
+        out, done = iter(chunks), (lambda error: None)
+        if captured:
+            capture = capturing.plan(exchange, policy, None)
+            assert capture is not None
+            out, done = capture.observe(200, headers, out, done, time.perf_counter())
+        for _ in out:
+            pass
+        done(None)
+
+    def best(run) -> float:
+        times = []
+        for _ in range(3):
+            started = time.process_time()
+            run()
+            times.append(time.process_time() - started)
+        return min(times)
+
+    off = best(lambda: [served(False) for _ in range(count)]) / count
+    capturing.writer._start()  # the thread exists before timing (as in a warm worker)
+    on = best(lambda: [served(True) for _ in range(count)]) / count
+    capturing.writer.close()
+    record = Record(exchange, Observation(200, headers, body, 0.01))
+    store = CaptureStore(engine)
+
+    def write() -> None:
+        for _ in range(count // 100):
+            store.add([redact_record(record, policy.redact) for _ in range(100)])
+
+    writer = best(write) / (count // 100 * 100)
+    engine.dispose()
+    return (f"In-process, {count} requests ({len(body):,}-byte JSON answer), CPU time, best of"
+            f" 3:\n\n| | per request |\n|---|---:|\n"
+            f"| request path, not captured | {off * 1e6:.1f} µs |\n"
+            f"| request path, captured (plan, tee, queue) | {on * 1e6:.1f} µs"
+            f" (+{(on - off) * 1e6:.1f} µs) |\n"
+            f"| writer thread, per record (redact, JSON, INSERT) | {writer * 1e6:.0f} µs |\n")
+
+
 def main() -> None:
-    report = "# Capture: request-path cost\n\n" + run() + "\n"
+    report = "# Capture: request-path cost\n\n" + micro() + "\n"
+    if os.environ.get("BENCH_MICRO_ONLY"):
+        print(report)
+        return
+    report += run() + "\n"
     out = REPO_ROOT / "tests" / "artifacts" / "bench_capture.md"
     out.parent.mkdir(exist_ok=True)
     out.write_text(report)

@@ -187,6 +187,12 @@ def test_captured_traffic_exports_without_secrets_and_replays_at_full_parity(
     report = assert_replay_passes(traffic, databases)
     assert report["total"]["skipped"] == 0, report["not_matching"][:5]
     assert report["total"]["judged"] > 40
+    # The same traffic, shadowed live: the same verdict per route as its replay.
+    live = strangler(database, "parity", "report", "--json", "--since", "1h")
+    assert live.returncode == 0, live.stderr
+    live_parity = {row["route"]: row["match_pct"] for row in json.loads(live.stdout)}
+    assert {row["route"]: live_parity.get(row["route"]) for row in report["routes"]} == {
+        row["route"]: row["parity"] for row in report["routes"]}
     assert_seeded_difference_found(traffic, databases, tmp_path)
 
     # Import into another store; `replay --id` re-runs one exchange by its new id.

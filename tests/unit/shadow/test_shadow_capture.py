@@ -196,3 +196,26 @@ def test_mismatches_group_by_route_paths_and_kinds() -> None:
     assert [(g.route, g.paths, g.kinds, g.count, g.samples) for g in groups] == [
         ("GET /a", ("body.articles[*].favoritesCount",), ("type_changed",), 2, ["r1", "r2"]),
         ("GET /a", ("body.article.title",), ("changed",), 1, ["r3"])]
+
+
+def test_a_headers_path_redacts_that_header_on_both_sides() -> None:
+    record = login({"user": {}}, {"user": {}}, headers=(("X-Forwarded-For", "203.0.113.9"),))
+    paths = Policy.from_settings({"redact": ["headers.x-forwarded-for", "headers.set-cookie"]})
+    clean = redact_record(record, paths.redact)
+    assert dict(clean.exchange.headers)["X-Forwarded-For"] == "[REDACTED]"
+    assert dict(clean.control.headers)["Set-Cookie"] == "[REDACTED]"
+
+
+def test_a_failing_store_is_counted_and_reported_until_a_write_succeeds(tmp_path) -> None:
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'store.sqlite'}")  # no tables yet
+    writer = CaptureWriter(CaptureStore(engine), interval=0.05)
+    record = login({"user": {}}, {"user": {}})
+    writer.put(record, Policy())
+    assert writer.flush(5.0)
+    assert (writer.failing, writer.failed) == (True, 1)
+    schema.metadata.create_all(engine)
+    writer.put(record, Policy())
+    assert writer.flush(5.0)
+    assert (writer.failing, writer.failed) == (False, 1)
+    writer.close()
+    engine.dispose()
