@@ -229,3 +229,26 @@ def test_the_proxys_workers_switch_to_the_servers_registry(tmp_path: Path) -> No
         other.close()
         shadowing.writes.close()  # type: ignore[attr-defined]
         other.path.unlink()
+
+
+def test_a_read_whose_control_answers_the_same_again_is_a_mismatch_despite_a_race(
+        recorder: Recorder, writes: Writes) -> None:
+    """The race changed nothing the read shows: the difference is the candidate's."""
+    writes.begin([ARTICLE, "/api/articles"], start=1000.0)  # the client's next write, running
+    control = make_observation({"comments": [{"id": 1}]})
+    mirror = mirror_with(recorder, writes)
+    try:
+        mirror.submit(read(started=1000.5), control,
+                      lambda: make_observation({"comments": [{"id": "1"}]}),
+                      make_experiment(), recheck=lambda: control)
+        stable = recorder.wait()[0]
+        changed = Recorder()
+        mirror.publishers = [changed]
+        mirror.submit(read(started=1000.5), control,
+                      lambda: make_observation({"comments": [{"id": "1"}]}),
+                      make_experiment(), recheck=lambda: make_observation({"comments": []}))
+        raced = changed.wait()[0]
+    finally:
+        mirror.close()
+    assert stable.outcome is Outcome.MISMATCH
+    assert raced.outcome is Outcome.CONCURRENT_WRITE
