@@ -17,7 +17,8 @@ stands (the client's own next write often overlaps a read compared after its res
 
 A dry-run also passes ``effects``: called after the candidate answered (the control has
 committed by then), it returns the differences between the two sides' row changes
-(shadow.effects); any turns the comparison into a mismatch, judged for races like the rest.
+(shadow.effects) and when the rows were read; any turns the comparison into a mismatch,
+judged for races like the rest, in a window that ends when the rows were read.
 """
 
 from __future__ import annotations
@@ -42,7 +43,9 @@ from shadow.rules import Rules
 from shadow.watchdog import Watchdog
 
 Call = Callable[[], Observation]
-Effects = Callable[[], Sequence[Difference]]
+# A dry-run's effects check: the differences between the sides' row changes, and when the rows
+# were read (the end of the comparison's window for races; None: now).
+Effects = Callable[[], tuple[Sequence[Difference], float | None]]
 
 
 @dataclass(slots=True)
@@ -258,8 +261,9 @@ class Mirror:
         try:
             result = compare(job.control, observation, job.rules)
             if job.effects is not None and result.outcome in (Outcome.MATCH, Outcome.MISMATCH):
-                result = _with_effects(result, job.effects())
-                answered = time.time()  # the rows were read back now: the window ends here
+                found, read_at = job.effects()
+                result = _with_effects(result, found)
+                answered = read_at or time.time()  # the rows' view ends the window
             again = None
             if result.outcome is Outcome.MISMATCH and job.recheck is not None:
                 again = _call(job.recheck)
