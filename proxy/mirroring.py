@@ -43,7 +43,8 @@ from shadow import (
 from shadow.background import background_error
 from shadow.concurrency import SharedWrites, Writes
 from shadow.effects import Schema, Watch
-from shadow.eligibility import DRY_RUN, SAFE_METHODS
+from shadow.eligibility import DRY_RUN, SAFE_METHODS, Submission
+from shadow.observation import Difference
 
 Finish = Callable[[BaseException | None], None]
 
@@ -208,6 +209,12 @@ class Shadow:
                 finish: Finish, started: float) -> tuple[Iterable[bytes], Finish]:
         """Tee the control's response; submit the comparison once it has been sent."""
         response = Tee(self.cap)
+        if self.watch is not None:
+            try:
+                self.watch.hold()  # the control committed; the client has not seen it yet
+            except Exception:
+                background_error("shadow_effects", "could not hold the rows' read-back",
+                                 route=self.exchange.route)
 
         def finished(error: BaseException | None) -> None:
             try:
@@ -217,10 +224,13 @@ class Shadow:
                     duration = time.perf_counter() - started
                     self._submit(Observation(status, headers, response.body, duration),
                                  response.overflow)
+                elif self.watch is not None:
+                    self.watch.release()
 
         return (response.wrap(chunks) if self.mirrored else chunks), finished
 
     def _submit(self, control: Observation, overflow: bool) -> None:
+        submitted = None
         try:
             exchange = self._with_body()
             if self.mirrored and (overflow or self.request.overflow):
@@ -232,14 +242,27 @@ class Shadow:
                                  "in-flight cap reached before the dry-run")
                 return
             experiment = replace(self.experiment, timeout=self.timeout, writes=self.writes)
-            self.mirror.submit(exchange, control, self._candidate(exchange), experiment,
-                               recheck=self._caller(exchange.control_side, exchange)
-                               if self.safe else None,
-                               calibrate=self.calibrate, sampled=True,
-                               effects=self.watch.differences if self.watch else None)
+            submitted = self.mirror.submit(
+                exchange, control, self._candidate(exchange), experiment,
+                recheck=self._caller(exchange.control_side, exchange) if self.safe else None,
+                calibrate=self.calibrate, sampled=True, effects=self._effects())
         except Exception:
             background_error("shadow_submit", "could not submit a comparison",
                              route=self.exchange.route)
+        finally:
+            if submitted is not Submission.MIRRORED and self.watch is not None:
+                self.watch.release()  # no comparison will read the held rows
+
+    def _effects(self) -> Callable[[], tuple[list[Difference], float | None]] | None:
+        watch = self.watch
+        if watch is None:
+            return None
+
+        def check() -> tuple[list[Difference], float | None]:
+            read_at = watch.read_at
+            return watch.differences(), read_at
+
+        return check
 
     def _with_body(self) -> Exchange:
         return self.exchange.with_body(self.request.body if self.has_body else None)

@@ -38,6 +38,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -173,6 +174,8 @@ class Watch:
             self.seeds[name] = {tuple(key) for key in keys}
         self.before: State | None = None
         self.foreign: set[tuple[str, Key]] = set()  # candidate "inserts" someone else committed
+        self.held: sa.Connection | None = None
+        self.read_at: float | None = None  # when the read-back's view of the data was taken
 
     def snapshot(self) -> None:
         """Read the watched rows and high-water marks (before the control runs)."""
@@ -192,13 +195,39 @@ class Watch:
             connection.rollback()
         self.before = state
 
+    def hold(self) -> None:
+        """Fix the read-back's view of the data now (the control has committed and the client
+        has not been answered yet): a REPEATABLE READ transaction whose snapshot is taken here
+        and read later, off the request path. So a write the client sends after this answer
+        cannot be in the read-back, nor count as a race. PostgreSQL only: on SQLite a held read
+        transaction would block writers, and the rows are read when compared."""
+        if self.before is None or self.schema.engine.dialect.name != "postgresql":
+            return
+        connection = self.schema.engine.connect().execution_options(
+            isolation_level="REPEATABLE READ")
+        try:
+            connection.begin()
+            connection.execute(sa.select(1))  # the snapshot is taken at the first statement
+        except BaseException:
+            connection.close()
+            raise
+        self.held, self.read_at = connection, time.time()
+
+    def release(self) -> None:
+        """Give back a held read-back transaction that will not be used."""
+        if self.held is not None:
+            self.held.close()
+            self.held = None
+
     def differences(self) -> list[Difference]:
         """Compare the control's committed effect with the candidate's reported one."""
         if self.before is None:
+            self.release()
             return []
         found = [Difference("effects", Kind.CHANGED, None, f"not reported: {error}"[:VALUE_CHARS])
                  for error in self.errors]
-        with self.schema.engine.connect() as connection:
+        held, self.held = self.held, None
+        with held if held is not None else self.schema.engine.connect() as connection:
             after = self._watched(connection)
             self._discover(connection, after)
             control = self._control_changes(after)

@@ -11,10 +11,14 @@ With a write registry (``writes``, shadow.concurrency), a mismatch whose window 
 request's arrival to the candidate's answer) overlapped another write to one of the
 exchange's ``resources`` is recorded as ``concurrent_write`` instead: the two sides saw
 different data, not different code. Reads and dry-run writes alike; a match stays a match.
+A read is asked of the control again first: if the control answers as it did the first time
+and still unlike the candidate, the race changed nothing the read shows and the mismatch
+stands (the client's own next write often overlaps a read compared after its response).
 
 A dry-run also passes ``effects``: called after the candidate answered (the control has
 committed by then), it returns the differences between the two sides' row changes
-(shadow.effects); any turns the comparison into a mismatch, judged for races like the rest.
+(shadow.effects) and when the rows were read; any turns the comparison into a mismatch,
+judged for races like the rest, in a window that ends when the rows were read.
 """
 
 from __future__ import annotations
@@ -39,7 +43,9 @@ from shadow.rules import Rules
 from shadow.watchdog import Watchdog
 
 Call = Callable[[], Observation]
-Effects = Callable[[], Sequence[Difference]]
+# A dry-run's effects check: the differences between the sides' row changes, and when the rows
+# were read (the end of the comparison's window for races; None: now).
+Effects = Callable[[], tuple[Sequence[Difference], float | None]]
 
 
 @dataclass(slots=True)
@@ -255,12 +261,18 @@ class Mirror:
         try:
             result = compare(job.control, observation, job.rules)
             if job.effects is not None and result.outcome in (Outcome.MATCH, Outcome.MISMATCH):
-                result = _with_effects(result, job.effects())
-                answered = time.time()  # the rows were read back now: the window ends here
-            if result.outcome is Outcome.MISMATCH and self.writes is not None:
-                result = _raced(self.writes, job.exchange, answered, result)
+                found, read_at = job.effects()
+                result = _with_effects(result, found)
+                answered = read_at or time.time()  # the rows' view ends the window
+            again = None
             if result.outcome is Outcome.MISMATCH and job.recheck is not None:
-                result = _rechecked(job, observation, result)
+                again = _call(job.recheck)
+            if result.outcome is Outcome.MISMATCH and self.writes is not None:
+                raced = _raced(self.writes, job.exchange, answered, result)
+                if not _stable(job, again, observation):
+                    result = raced
+            if result.outcome is Outcome.MISMATCH and again is not None:
+                result = _rechecked(job, observation, result, again)
         except Exception as error:
             result = Result(Outcome.CANDIDATE_ERROR, reason=f"could not compare: {error!r}"[:300])
         seconds = elapsed if observation.duration is None else observation.duration
@@ -305,15 +317,27 @@ class _Task:
         return self.counted
 
 
-def _rechecked(job: _Job, candidate: Observation, result: Result) -> Result:
+def _rechecked(job: _Job, candidate: Observation, result: Result,
+               again: Observation | None = None) -> Result:
     """Keep a mismatch only if the control, asked again, still disagrees with the candidate."""
-    again = _call(job.recheck) if job.recheck is not None else None
+    if again is None:
+        again = _call(job.recheck) if job.recheck is not None else None
     if again is None or again.exception is not None:
         return result
     if compare(again, candidate, job.rules).outcome is Outcome.MATCH:
         return Result(Outcome.IGNORED, reason="the data changed between the control's and the"
                       " candidate's calls (the control now answers as the candidate did)")
     return result
+
+
+def _stable(job: _Job, again: Observation | None, candidate: Observation) -> bool:
+    """Tell whether a read's data held still through a write that overlapped it: the control,
+    asked again, answers as it did the first time and still unlike the candidate. Then the
+    race changed nothing this read shows, and the mismatch is the candidate's."""
+    if again is None or again.exception is not None:
+        return False
+    return (compare(job.control, again, job.rules).outcome is Outcome.MATCH
+            and compare(again, candidate, job.rules).outcome is Outcome.MISMATCH)
 
 
 def _with_effects(result: Result, found: Sequence[Difference]) -> Result:

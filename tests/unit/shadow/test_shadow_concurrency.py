@@ -145,10 +145,10 @@ def test_effects_differences_count_a_write_that_landed_while_the_rows_were_read_
                        started=time.time(), resources=(ARTICLE,), write=own)
     same = make_observation({"article": {"body": "mine"}})
 
-    def read_back() -> list[Difference]:
+    def read_back() -> tuple[list[Difference], float | None]:
         other = writes.begin([ARTICLE])  # another client's update commits during the read
         writes.end(other)
-        return [Difference("effects.articles[~].body", Kind.CHANGED, '"theirs"', '"mine"')]
+        return [Difference("effects.articles[~].body", Kind.CHANGED, '"theirs"', '"mine"')], None
 
     mirror = mirror_with(recorder, writes)
     try:
@@ -169,8 +169,8 @@ def test_effects_differences_make_a_matching_answer_a_mismatch(recorder: Recorde
     try:
         mirror.submit(make_exchange("DELETE /api/profiles/:username/follow", method="DELETE"),
                       same, lambda: same, make_experiment(writes="dry-run"),
-                      effects=lambda: [Difference("effects.follows[-]",
-                                                  Kind.MISSING_IN_CANDIDATE, "{}", None)])
+                      effects=lambda: ([Difference("effects.follows[-]",
+                                                   Kind.MISSING_IN_CANDIDATE, "{}", None)], None))
         comparison = recorder.wait()[0]
     finally:
         mirror.close()
@@ -229,3 +229,51 @@ def test_the_proxys_workers_switch_to_the_servers_registry(tmp_path: Path) -> No
         other.close()
         shadowing.writes.close()  # type: ignore[attr-defined]
         other.path.unlink()
+
+
+def test_a_read_whose_control_answers_the_same_again_is_a_mismatch_despite_a_race(
+        recorder: Recorder, writes: Writes) -> None:
+    """The race changed nothing the read shows: the difference is the candidate's."""
+    writes.begin([ARTICLE, "/api/articles"], start=1000.0)  # the client's next write, running
+    control = make_observation({"comments": [{"id": 1}]})
+    mirror = mirror_with(recorder, writes)
+    try:
+        mirror.submit(read(started=1000.5), control,
+                      lambda: make_observation({"comments": [{"id": "1"}]}),
+                      make_experiment(), recheck=lambda: control)
+        stable = recorder.wait()[0]
+        changed = Recorder()
+        mirror.publishers = [changed]
+        mirror.submit(read(started=1000.5), control,
+                      lambda: make_observation({"comments": [{"id": "1"}]}),
+                      make_experiment(), recheck=lambda: make_observation({"comments": []}))
+        raced = changed.wait()[0]
+    finally:
+        mirror.close()
+    assert stable.outcome is Outcome.MISMATCH
+    assert raced.outcome is Outcome.CONCURRENT_WRITE
+
+
+def test_a_write_sent_after_the_rows_were_held_is_no_race(recorder: Recorder,
+                                                         writes: Writes) -> None:
+    """The read-back's view was fixed before the client got its answer: the client's next
+    write (same article) cannot be in it, so it does not excuse the difference."""
+    from shadow.observation import Difference, Kind
+
+    own = writes.begin([ARTICLE], start=time.time())
+    exchange = replace(make_exchange("PUT /api/articles/:slug", method="PUT", path=ARTICLE),
+                       started=time.time(), resources=(ARTICLE,), write=own)
+    writes.end(own)
+    held = time.time()
+    writes.begin([ARTICLE], start=held + 0.001)  # the client's next request, still running
+    same = make_observation({"article": {"body": "changed"}})
+    mirror = mirror_with(recorder, writes)
+    try:
+        mirror.submit(exchange, same, lambda: same, make_experiment(writes="dry-run"),
+                      effects=lambda: ([Difference("effects.articles[~].body",
+                                                   Kind.MISSING_IN_CANDIDATE, '"changed"',
+                                                   None)], held))
+        comparison = recorder.wait()[0]
+    finally:
+        mirror.close()
+    assert comparison.outcome is Outcome.MISMATCH
