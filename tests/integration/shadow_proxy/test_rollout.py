@@ -1,0 +1,150 @@
+"""Gated rollouts end to end: real legacy, the proxy, PostgreSQL, controllers and a load loop.
+
+A healthy candidate is promoted through every step to flask by exactly one of two
+controllers; a candidate that starts to mismatch, error or time out on one route is rolled
+back within one evaluation of the evidence breaching its gate, the other routes keeping
+their steps. Figures from these runs are printed (pytest -s) and quoted in docs/rollout.md.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from proxy.schema import RolloutGate
+from rollout.gate import BREACH, Figures, evaluate
+from shadow.report import route_report
+from tests.integration.shadow_proxy.altered import __name__ as altered_module
+from tests.integration.shadow_proxy.rollout_stack import (
+    INTERVAL,
+    PLAN,
+    Load,
+    Store,
+    Users,
+    controller,
+    rollout_table,
+    steps,
+)
+from tests.support.databases import DatabaseFactory
+from tests.support.processes import ServerProcess
+
+pytestmark = [pytest.mark.postgres, pytest.mark.legacy]
+GATE = RolloutGate.model_validate({**PLAN["gate"], "window": 120})
+
+
+def test_a_healthy_candidate_is_promoted_to_flask_by_one_of_two_controllers(
+    databases: DatabaseFactory,
+    start_legacy: Callable[..., ServerProcess],
+    start_shadow_proxy: Callable[..., ServerProcess],
+    artifacts_dir: Path,
+    tmp_path: Path,
+) -> None:
+    planned = ("GET /api/tags", "GET /api/articles", "GET /api/profiles/:username")
+    database = databases.create("postgresql")
+    legacy = start_legacy(database)
+    proxy = start_shadow_proxy(rollout_table(planned), database, legacy.url,
+                               app=altered_module + ":app")
+    routes_file = tmp_path / "routes-0.yaml"
+    users = Users.register(legacy.url, 12)
+    store = Store(database)
+    first, second = (controller(database, routes_file, artifacts_dir) for _ in range(2))
+    load = Load(proxy.url, users, limit=6000)
+    started = time.monotonic()
+    try:
+        while any(steps(routes_file)[r] != "flask" for r in planned):
+            load.round(planned)
+        took = time.monotonic() - started
+        logs = [first.log(), second.log()]  # both still running
+    finally:
+        load.close()
+        first.stop()
+        second.stop()
+    decisions = store.decisions()
+    store.engine.dispose()
+    assert {d["actor"] for d in decisions} == {decisions[0]["actor"]}, "two controllers acted"
+    for route in planned:
+        assert [(d["from_state"], d["to_state"]) for d in decisions if d["route"] == route] == [
+            ("shadow", "canary 10"), ("canary 10", "canary 50"), ("canary 50", "flask")]
+    assert sorted(log.count("leading: acting") for log in logs) == [0, 1], logs
+    assert sum("standby" in log for log in logs) == 1
+    print(f"\npromoted {len(planned)} routes through 3 steps in {took:.1f}s,"
+          f" {load.sent} requests; decisions:")
+    for d in decisions:
+        print(f"  {d['changed_at']:%H:%M:%S.%f} {d['route']}: {d['from_state']} ->"
+              f" {d['to_state']}: {d['reason']}")
+
+
+def breaching(store: Store, route: str, row: dict) -> bool:
+    """Judge the route's gate on the store now, as the controller's next evaluation will."""
+    since = max(row["since"], datetime.now(row["since"].tzinfo) - timedelta(seconds=120))
+    report = route_report(store.engine, route, since, top=0)
+    return evaluate(GATE, Figures.from_report(report, row["step"]), row["step"]).decision \
+        == BREACH
+
+
+def test_mismatches_errors_and_timeouts_roll_their_route_back_alone(
+    databases: DatabaseFactory,
+    start_legacy: Callable[..., ServerProcess],
+    start_shadow_proxy: Callable[..., ServerProcess],
+    artifacts_dir: Path,
+    tmp_path: Path,
+) -> None:
+    faults = {"GET /api/articles": "count",        # articlesCount + 1: a mismatch
+              "GET /api/tags": "error",            # the candidate raises
+              "GET /api/profiles/:username": "hang"}  # 3 s, over the 1 s shadow timeout
+    healthy = "GET /api/user"
+    planned = (*faults, healthy)
+    database = databases.create("postgresql")
+    legacy = start_legacy(database)
+    proxy = start_shadow_proxy(rollout_table(planned), database, legacy.url,
+                               app=altered_module + ":app")
+    routes_file = tmp_path / "routes-0.yaml"
+    users = Users.register(legacy.url, 12)
+    on_legacy = users.on_legacy_up_to(50)  # their answers come from legacy on every canary
+    assert on_legacy, "no user in legacy's share: register more"
+    store = Store(database)
+    ctl = controller(database, routes_file, artifacts_dir)
+    load = Load(proxy.url, users, limit=8000)
+    broke: dict[str, tuple[float, int]] = {}  # route -> (when, controller's evaluations then)
+    try:
+        while any(steps(routes_file)[r] == "shadow" for r in planned):
+            load.round(planned)
+        for route, how in faults.items():  # every route is on canary 10 now: switch on
+            load.fault(route, how, on_legacy if how in ("error", "hang") else None)
+        healthy_step = steps(routes_file)[healthy]
+        while any(store.states()[r]["status"] != "rolled back" for r in faults):
+            load.round(planned)
+            states = store.states()
+            for route in faults:
+                row = states[route]
+                if route not in broke and row["status"] == "running" \
+                        and breaching(store, route, row):
+                    broke[route] = (time.time(), row["evaluations"])
+    finally:
+        load.close()
+        ctl.stop()
+    decisions = store.decisions()
+    states = store.states()
+    store.engine.dispose()
+    print("\nbreach to rollback:")
+    for route in faults:
+        back = [d for d in decisions if d["route"] == route and d["to_state"] == "shadow"]
+        assert len(back) == 1, decisions
+        evaluation = int(back[0]["reason"].split("evaluation #")[1].split(":")[0])
+        if route in broke:  # the test saw the evidence breach before the controller acted
+            assert evaluation <= broke[route][1] + 1, (route, evaluation, broke[route])
+        assert steps(routes_file)[route] == "shadow"
+        verdict = json.loads(states[route]["verdict"])
+        at = back[0]["changed_at"].timestamp()
+        seen = f"{at - broke[route][0]:.2f}s" if route in broke else "not seen by the test"
+        print(f"  {route} ({faults[route]}): switched on {at - load.switched_on[route]:.2f}s"
+              f" before the rollback; evidence breached {seen} before it (evaluation interval"
+              f" {INTERVAL}s); {back[0]['reason']}; last verdict {verdict['decision']}")
+    assert not [d for d in decisions if d["route"] == healthy and d["to_state"] == "shadow"]
+    order = PLAN["steps"]
+    assert order.index(steps(routes_file)[healthy]) >= order.index(healthy_step)
