@@ -51,10 +51,12 @@ class Decision:
     verdict: Verdict | None
 
 
-def state_row(route: str, step: str, now: datetime) -> RolloutState:
+def state_row(route: str, step: str, now: datetime, unknown: timedelta = timedelta()
+              ) -> RolloutState:
     """Return the route's rollout state, created on its current step if it has none.
 
-    A new row's step started at the audit row that put the route there, else now.
+    A new row's step started at the audit row that put the route there; without one (the
+    file edited by hand) it is taken as ``now - unknown`` (the controller passes its window).
     """
     row = db.session.get(RolloutState, route)
     if row is None:
@@ -62,7 +64,8 @@ def state_row(route: str, step: str, now: datetime) -> RolloutState:
             sa.select(RouteChange.changed_at).where(RouteChange.route == route,
                                                     RouteChange.to_state == step)
             .order_by(RouteChange.changed_at.desc()).limit(1))
-        row = RolloutState(route=route, step=step, since=entered or now, status=RUNNING,
+        row = RolloutState(route=route, step=step, since=entered or now - unknown,
+                           status=RUNNING,
                            evaluations=0)
         db.session.add(row)
     return row
@@ -94,7 +97,7 @@ class Controller:
 
     def _route(self, plan: Plan, current: str) -> Decision:
         now = utcnow()
-        row = state_row(plan.route, current, now)
+        row = state_row(plan.route, current, now, timedelta(seconds=plan.gate.window))
         if row.step != current:  # moved by hand (or by another tool): adopt the new step
             row.step, row.since, row.passing_since = current, now, None
         index = plan.index(current)
