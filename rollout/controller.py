@@ -96,15 +96,19 @@ class Controller:
         return decisions
 
     def _route(self, plan: Plan, current: str) -> Decision:
+        decision = self._decide(plan, current)
+        index = plan.index(decision.step)
+        metrics.STEP.labels(plan.route).set(-1 if index is None else index)
+        metrics.FLASK_PERCENT.labels(plan.route).set(
+            max(0.0, min(100.0, flask_share(RouteState(decision.step)))))
+        return decision
+
+    def _decide(self, plan: Plan, current: str) -> Decision:
         now = utcnow()
         row = state_row(plan.route, current, now, timedelta(seconds=plan.gate.window))
         if row.step != current:  # moved by hand (or by another tool): adopt the new step
             row.step, row.since, row.passing_since = current, now, None
-        index = plan.index(current)
-        metrics.STEP.labels(plan.route).set(-1 if index is None else index)
-        metrics.FLASK_PERCENT.labels(plan.route).set(
-            max(0.0, min(100.0, flask_share(RouteState(current)))))
-        if index is None:
+        if plan.index(current) is None:
             row.note = f"{current} is not a step of the plan"
             return Decision(plan.route, current, "off plan", None)
         since = max(row.since, now - timedelta(seconds=plan.gate.window))

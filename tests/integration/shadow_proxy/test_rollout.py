@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 
 from proxy.schema import RolloutGate
@@ -60,6 +61,8 @@ def test_a_healthy_candidate_is_promoted_to_flask_by_one_of_two_controllers(
             load.round(planned)
         took = time.monotonic() - started
         logs = [first.log(), second.log()]  # both still running
+        leader = first if "leading" in logs[0] else second
+        metrics = httpx.get(leader.url + "/metrics").text
     finally:
         load.close()
         first.stop()
@@ -72,6 +75,10 @@ def test_a_healthy_candidate_is_promoted_to_flask_by_one_of_two_controllers(
             ("shadow", "canary 10"), ("canary 10", "canary 50"), ("canary 50", "flask")]
     assert sorted(log.count("leading: acting") for log in logs) == [0, 1], logs
     assert sum("standby" in log for log in logs) == 1
+    for route in planned:
+        assert f'strangler_rollout_promotions_total{{route="{route}"}} 3.0' in metrics
+        assert f'strangler_rollout_step{{route="{route}"}} 3.0' in metrics
+        assert f'strangler_rollout_flask_percent{{route="{route}"}} 100.0' in metrics
     print(f"\npromoted {len(planned)} routes through 3 steps in {took:.1f}s,"
           f" {load.sent} requests; decisions:")
     for d in decisions:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from prometheus_client import REGISTRY
 
 from backend.database import db
 from dbtypes import utcnow
@@ -67,8 +68,13 @@ def test_a_breach_rolls_back_to_the_first_step_and_stops(app: Flask) -> None:
         flip_route(Path(app.config["ROUTES_FILE"]), TAGS, RouteState("canary 10"), actor="op")
         compared(TAGS, "mismatch", 5)
         compared(TAGS, "match", 15)
+        before = REGISTRY.get_sample_value("strangler_rollout_rollbacks_total",
+                                           {"route": TAGS, "action": "rollback"}) or 0
         assert decisions(app)[TAGS] == "rolled back"
         assert step(app, TAGS) == "shadow"
+        assert REGISTRY.get_sample_value("strangler_rollout_rollbacks_total",
+                                         {"route": TAGS, "action": "rollback"}) == before + 1
+        assert REGISTRY.get_sample_value("strangler_rollout_step", {"route": TAGS}) == 0
         row = db.session.get(RolloutState, TAGS)
         assert row.status == "rolled back" and "evaluation #1" in row.note
         compared(TAGS, "match", 100)
