@@ -10,6 +10,7 @@ from pathlib import Path
 from types import FrameType
 
 import click
+import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 
@@ -51,8 +52,7 @@ def run(interval: float, once: bool, metrics_port: int | None) -> None:
     def _stop(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     leadership = Leadership(db.engine)
     controller = Controller(_routes_file(), db.engine, shapes=_shapes())
     leading: bool | None = None
@@ -65,7 +65,13 @@ def run(interval: float, once: bool, metrics_port: int | None) -> None:
                            + ("leading: acting on the plans" if held
                               else "standby: another controller holds the lock"), err=True)
             if held:
-                for decision in controller.evaluate():
+                try:
+                    decisions = controller.evaluate()
+                except sa.exc.DBAPIError as error:  # the database went away: try again later
+                    db.session.rollback()
+                    click.echo(f"{utcnow():%H:%M:%S.%f} evaluation failed: {error}", err=True)
+                    decisions = []
+                for decision in decisions:
                     if decision.action not in ("none", "stopped", "off plan"):
                         summary = decision.verdict.summary() if decision.verdict else ""
                         click.echo(f"{utcnow():%H:%M:%S.%f} {decision.route}: {decision.action}"
@@ -77,6 +83,8 @@ def run(interval: float, once: bool, metrics_port: int | None) -> None:
             stop.wait(interval)
     finally:
         leadership.release()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 @rollout_cli.command("status")
@@ -84,10 +92,15 @@ def run(interval: float, once: bool, metrics_port: int | None) -> None:
 @with_appcontext
 def status(as_json: bool) -> None:
     """Show each planned route: step, time on it, gate figures against thresholds, what next."""
+    from proxy.validation import RouteFileError
     from rollout.operator import rollouts
 
     now = utcnow()
-    rows = [r.as_dict(now) for r in rollouts(_routes_file())]
+    try:
+        rows = [r.as_dict(now) for r in rollouts(_routes_file())]
+    except RouteFileError as error:
+        click.echo(str(error), err=True)
+        raise click.exceptions.Exit(1) from None
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return

@@ -155,3 +155,22 @@ def test_one_controller_holds_the_lock_at_a_time(app: Flask, databases) -> None:
             second.release()
             for engine in engines:
                 engine.dispose()
+
+
+def test_status_of_an_invalid_file_names_the_problem(app: Flask) -> None:
+    Path(app.config["ROUTES_FILE"]).write_text("rollout:\n  hold: soon\nroutes: []\n")
+    result = app.test_cli_runner().invoke(rollout_cli, ["status"])
+    assert result.exit_code == 1
+    assert "rollout.hold: 'soon' is not a duration" in result.output
+
+
+def test_run_once_evaluates_and_promotes(app: Flask) -> None:
+    with app.app_context():
+        compared(TAGS, "match", 40)
+    runner = app.test_cli_runner()
+    for _ in range(2):  # the gate passes, then the hold (1 ms) has passed
+        result = runner.invoke(rollout_cli, ["run", "--once"])
+        assert result.exit_code == 0, result.output
+    assert "GET /api/tags: promoted -> canary 10 (pass: 0/40 mismatched" in result.output
+    with app.app_context():
+        assert step(app, TAGS) == "canary 10"
