@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 Side = Literal["legacy", "flask"]
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
@@ -76,6 +76,64 @@ class RouteCapture(Strict):
     max_per_hour: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
     max_body: Annotated[int, Field(ge=0, le=16 * 1024 * 1024)] | None = None
     redact: list[str] = []
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def _seconds(value: object) -> object:
+    """Read a duration: a number of seconds or ``500ms``, ``30s``, ``30m``, ``1h``, ``1d``."""
+    if isinstance(value, str):
+        text = value.strip()
+        for unit in sorted(_UNITS, key=len, reverse=True):
+            number = text.removesuffix(unit)
+            if number != text:
+                try:
+                    return float(number) * _UNITS[unit]
+                except ValueError:
+                    break
+        raise ValueError(f"{value!r} is not a duration: a number of seconds, or N with ms, s,"
+                         " m, h or d (30m, 1h)")
+    return value
+
+
+Duration = Annotated[float, BeforeValidator(_seconds), Field(gt=0.0, le=30 * 86400.0)]
+Percent = Annotated[float, Field(gt=0.0, le=100.0)]
+DEFAULT_STEPS = ("shadow", "canary 1", "canary 10", "canary 50", "flask")
+
+
+class RolloutGate(Strict):
+    """What a step must show before the next one, and what counts as a breach (rollout/)."""
+
+    parity: Percent = 99.0
+    min_comparisons: Annotated[int, Field(ge=1)] = 500
+    window: Duration = 1800.0
+    candidate_errors: Annotated[int, Field(ge=0)] = 0
+    latency_ratio_p99: Annotated[float, Field(gt=0.0)] | None = 1.5  # None: not gated
+
+
+class RolloutDefaults(Strict):
+    """The top-level ``rollout:`` section: the plan of each route saying ``rollout: default``."""
+
+    steps: list[str] = list(DEFAULT_STEPS)
+    gate: RolloutGate = RolloutGate()
+    hold: Duration = 3600.0
+    on_breach: Literal["rollback", "pause"] = "rollback"
+
+
+class GateOverrides(Strict):
+    parity: Percent | None = None
+    min_comparisons: Annotated[int, Field(ge=1)] | None = None
+    window: Duration | None = None
+    candidate_errors: Annotated[int, Field(ge=0)] | None = None
+    latency_ratio_p99: Annotated[float, Field(gt=0.0)] | None = None
+
+
+class RolloutOverrides(Strict):
+    """A route's own ``rollout:`` mapping: any key it gives replaces the default's."""
+
+    steps: list[str] | None = None
+    gate: GateOverrides = GateOverrides()
+    hold: Duration | None = None
+    on_breach: Literal["rollback", "pause"] | None = None
 
 
 class Weights(Strict):
@@ -107,6 +165,8 @@ class RouteEntry(Strict):
     headers: list[str] = []
     excuse_server_errors: bool | None = None  # None: the global setting
     capture: RouteCapture | None = None  # None: the global ``capture:`` settings
+    # Promoted and rolled back by ``strangler rollout run``; None: moved by hand only.
+    rollout: Literal["default"] | RolloutOverrides | None = None
 
     @model_validator(mode="after")
     def _shadow_is_the_other_side(self) -> RouteEntry:
@@ -139,6 +199,7 @@ class RouteFile(Strict):
     default: Side = "legacy"
     shadow: ShadowDefaults = ShadowDefaults()
     capture: CaptureDefaults = CaptureDefaults()
+    rollout: RolloutDefaults = RolloutDefaults()
     routes: list[RouteEntry] = []
 
     @model_validator(mode="after")

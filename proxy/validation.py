@@ -12,6 +12,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 from werkzeug.routing import Map
 
+from proxy.lifecycle import CANARY, FLASK, FLASK_ALONE, LEGACY, SHADOW, RouteState
 from proxy.patterns import PatternError, RoutePattern
 from proxy.schema import RouteFile
 from proxy.table import RouteTable
@@ -90,6 +91,7 @@ def validate_document(document: Any, filename: str, shapes: set[Shape] | None) -
         problems = _schema_problems(document, filename, error) + problems
     else:
         problems += _rule_problems(document, filename, config)
+        problems += _rollout_problems(document, filename, config)
     problems.sort(key=_line_number)
     if problems:
         raise RouteFileError(problems)
@@ -102,7 +104,8 @@ def _schema_problems(document: Any, filename: str, error: pydantic.ValidationErr
         loc, given = item["loc"], item.get("input")
         if isinstance(given, dict) and any(str(p).startswith("literal[") for p in loc):
             continue  # a mapping given where the union also allows a name: report the mapping
-        if not isinstance(given, dict) and any("Weights" in str(p) for p in loc):
+        if not isinstance(given, dict) and (any("Weights" in str(p) for p in loc)
+                                            or str(loc[-1]) == "RolloutOverrides"):
             continue
         line, key = _line(document, loc)
         message = "unknown key" if item["type"] == "extra_forbidden" else item["msg"]
@@ -127,6 +130,46 @@ def _rule_problems(document: Any, filename: str, config: RouteFile) -> list[str]
         except RuleError as error:
             line, key = _line(document, ("routes", index, _rule_setting(error)))
             problems.append(f"{filename}:{line}: {key}: {error}")
+    return problems
+
+
+def flask_share(state: RouteState) -> float:
+    """Return how much of a route Flask serves in ``state``, as the rollout orders its steps."""
+    if state.name.startswith(CANARY + " "):
+        return float(state.name.split()[1])
+    return {LEGACY: -1.0, SHADOW: 0.0, FLASK: 100.0, FLASK_ALONE: 101.0}[state.name]
+
+
+def _step_problems(steps: list[str]) -> list[tuple[int | None, str]]:
+    """Return (index, message) for each bad step; the steps must move Flask's share up."""
+    problems: list[tuple[int | None, str]] = []
+    states: list[RouteState] = []
+    for index, step in enumerate(steps):
+        try:
+            states.append(RouteState.parse(step))
+        except ValueError as error:
+            problems.append((index, str(error)))
+            continue
+        if len(states) > 1 and flask_share(states[-1]) <= flask_share(states[-2]):
+            problems.append((index, f"{states[-1].name} after {states[-2].name}: each step must"
+                                    " give Flask a larger share than the one before"))
+    if len(steps) < 2:
+        problems.append((None, "a plan has at least two steps"))
+    return problems
+
+
+def _rollout_problems(document: Any, filename: str, config: RouteFile) -> list[str]:
+    """Check the steps of the default plan and of each route's own plan."""
+    places: list[tuple[tuple[Any, ...], list[str]]] = [(("rollout",), config.rollout.steps)]
+    for index, entry in enumerate(config.routes):
+        if entry.rollout is not None and entry.rollout != "default" and entry.rollout.steps:
+            places.append((("routes", index, "rollout"), entry.rollout.steps))
+    problems: list[str] = []
+    for loc, steps in places:
+        for step, message in _step_problems(steps):
+            where = (*loc, "steps") if step is None else (*loc, "steps", step)
+            line, key = _line(document, where)
+            problems.append(f"{filename}:{line}: {key}: {message}")
     return problems
 
 

@@ -360,6 +360,12 @@ def _users_commands() -> dict[str, click.Command]:
     return dict(users_cli.commands)
 
 
+def _rollout_commands() -> dict[str, click.Command]:
+    from rollout.commands import rollout_cli
+
+    return dict(rollout_cli.commands)
+
+
 # ``strangler parity ...``: shadow's read commands, plus noise --accept and prune.
 parity_group = LazyGroup(
     "parity", _parity_commands, callback=_mount_parity,
@@ -367,6 +373,8 @@ parity_group = LazyGroup(
 users_group = LazyGroup("users", _users_commands, help="Accounts of the parity dashboard.")
 
 cli.add_command(routes)
+cli.add_command(LazyGroup("rollout", _rollout_commands,
+                          help="Promote and roll back routes on their parity gate."))
 cli.add_command(users_group)
 cli.add_command(parity_group)
 cli.add_command(capture)

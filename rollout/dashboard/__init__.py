@@ -28,7 +28,7 @@ def init_dashboard(app: Flask) -> None:
     # Imported here, not with the package: rollout.create_app imports rollout.dashboard.models
     # (its tables belong to migrations/) for every command, the views only when served.
     import rollout.dashboard.models  # noqa: F401
-    from rollout.dashboard import pages  # noqa: F401  (registers the views on the blueprint)
+    from rollout.dashboard import pages, rollouts  # noqa: F401  (register the views)
     from rollout.dashboard.blueprint import bp, csrf
     from rollout.dashboard.login import login_manager
     from rollout.dashboard.session import DashboardSessionInterface

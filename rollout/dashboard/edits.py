@@ -36,15 +36,15 @@ def requested_state(state: str, percent: str | None) -> RouteState:
 def flip(route: str, state: RouteState, *, actor: str, reason: str | None) -> RouteChange | None:
     """Put ``route`` in ``state``; None if it already was."""
     return route_file.flip_route(routes_file(), route, state, actor=actor, reason=reason,
-                                 shapes=_shapes())
+                                 shapes=shapes())
 
 
 def accept_noise(route: str, path: str, *, actor: str) -> RouteChange | None:
     """Add ``path`` to ``route``'s ``ignore:`` list; None if it was already ignored."""
     return route_file.add_ignore_rules(routes_file(), route, [path], actor=actor,
-                                       reason="noise accepted in the dashboard", shapes=_shapes())
+                                       reason="noise accepted in the dashboard", shapes=shapes())
 
 
-def _shapes():
+def shapes():
     runtime = current_app.extensions.get("strangler")
     return runtime.shapes() if runtime is not None else None

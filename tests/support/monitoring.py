@@ -13,6 +13,7 @@ import prometheus_client
 from ruamel.yaml import YAML
 
 from proxy import metrics as proxy_metrics
+from rollout import metrics as rollout_metrics
 from shadow import metrics as shadow_metrics
 from tests.support.processes import REPO_ROOT
 
@@ -24,9 +25,10 @@ NAME = re.compile(r"\b((?:shadow|strangler)_[a-z_]+)\b")
 
 
 def exposed_names() -> dict[str, set[str]]:
-    """Return each exposed series name of the proxy's and shadow's metrics, with its labels."""
+    """Return each exposed series name of the proxy's, shadow's and the rollout controller's
+    metrics, with its labels."""
     names: dict[str, set[str]] = {}
-    for module in (proxy_metrics, shadow_metrics):
+    for module in (proxy_metrics, shadow_metrics, rollout_metrics):
         for value in vars(module).values():
             if isinstance(value, prometheus_client.metrics.MetricWrapperBase):
                 family = value.describe()[0]

@@ -10,7 +10,8 @@ from flask import Flask
 
 from rollout.dashboard.blueprint import PUBLIC_ENDPOINTS
 
-SAMPLE_VALUES = {"method": "GET", "path": "api/tags", "rest": "anything", "filename": "x.css"}
+SAMPLE_VALUES = {"method": "GET", "path": "api/tags", "rest": "anything", "filename": "x.css",
+                 "action": "pause"}
 
 
 def dashboard_requests(proxy_app: Flask) -> list[tuple[str, str, str]]:
@@ -33,7 +34,8 @@ def test_only_the_login_form_and_static_files_are_public(proxy_app):
     endpoints = {endpoint for endpoint, _, _ in dashboard_requests(proxy_app)}
     assert {"dashboard.overview", "dashboard.route_page", "dashboard.flip", "dashboard.audit",
             "dashboard.overview_json", "dashboard.logout", "dashboard.unknown",
-            "dashboard.accept_noise"} <= endpoints
+            "dashboard.accept_noise", "dashboard.rollout_page", "dashboard.rollout_json",
+            "dashboard.rollout_action"} <= endpoints
 
 
 def test_every_dashboard_url_sends_anonymous_pages_to_the_login_form(proxy_app):

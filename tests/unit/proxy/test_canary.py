@@ -47,3 +47,14 @@ def test_over_1000_users_the_split_is_within_3_points(percent: int) -> None:
         for user in range(1000)
     )
     assert abs(on_flask / 10 - percent) <= 3
+
+
+def test_over_1000_users_promotions_only_move_users_to_flask() -> None:
+    """A rollout raises the share step by step: whoever Flask served stays on Flask."""
+    users = [identity({"HTTP_AUTHORIZATION": f"Token {token(user)}"}) for user in range(1000)]
+    on_flask = [{u for u in users if choose_side(Weights(flask=p, legacy=100 - p), u) == "flask"}
+                for p in (1, 10, 25, 50)]
+    for smaller, larger in zip(on_flask, on_flask[1:], strict=False):
+        assert smaller <= larger
+    # and a rollback moves every one of them back: nobody is on Flask at 0
+    assert not {u for u in users if choose_side(Weights(flask=0, legacy=100), u) == "flask"}
