@@ -21,6 +21,7 @@ from proxy.patterns import PatternError
 from proxy.schema import Weights
 from proxy.validation import RouteFileError, load_table
 from rollout import create_app
+from rollout.legacy import legacy
 
 # Imported by the commands that use them, not here: Flask-Migrate (Alembic), shadow's
 # report and store, the dashboard's accounts and rollout.route_file (ruamel.yaml) cost
@@ -368,3 +369,4 @@ users_group = LazyGroup("users", _users_commands, help="Accounts of the parity d
 cli.add_command(routes)
 cli.add_command(users_group)
 cli.add_command(parity_group)
+cli.add_command(legacy)
