@@ -319,13 +319,16 @@ def noise(ctx: click.Context, route: str, as_json: bool, accept: bool, reason: s
 @click.option("--max-rows", default=1_000_000, show_default=True, type=click.IntRange(min=1))
 @with_appcontext
 def prune(max_age_days: int, max_rows: int) -> None:
-    """Delete old comparisons from the parity store (run it hourly from cron, on one host)."""
+    """Delete old comparisons from the parity store, and route traffic minutes older than
+    --max-age-days (run it hourly from cron, on one host)."""
     from backend.database import db
+    from proxy import traffic
     from shadow.store import ParityStore
 
     deleted = ParityStore(db.engine).prune(max_age=timedelta(days=max_age_days),
                                            max_rows=max_rows)
-    click.echo(f"Pruned {deleted} comparisons.")
+    minutes = traffic.prune(db.engine, timedelta(days=max_age_days))
+    click.echo(f"Pruned {deleted} comparisons and {minutes} route traffic rows.")
 
 
 def _app_database_url() -> str | None:
