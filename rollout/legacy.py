@@ -26,7 +26,7 @@ from flask.cli import with_appcontext
 # What legacy still receives, grouped as an engineer switching it off reads it.
 SECTIONS = {
     "routes": "Routes served by legacy",
-    "unmatched": "Unmatched paths (served by `default`), by template",
+    "unmatched": "Unmatched paths (served by default), by template",
     "options": "OPTIONS (CORS preflights and plain)",
     "head": "HEAD",
     "shadow": "Shadow calls to legacy (as the candidate, or the control rechecked)",
