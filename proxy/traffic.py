@@ -136,7 +136,7 @@ class TrafficCounter:
             return False
 
     def close(self) -> None:
-        """Stop the thread and write what is counted."""
+        """Stop the thread, write what is counted and close the engine's connections."""
         if self._pid != os.getpid():
             return
         self._stop.set()
@@ -158,6 +158,9 @@ class TrafficCounter:
         while not self._stop.wait(self.interval):
             self.flush()
         self.flush()
+        if self._engine is not None:  # its connections were opened in this thread
+            self._engine.dispose()
+            self._engine = None
 
 
 def _failed(message: str, **fields: Any) -> None:

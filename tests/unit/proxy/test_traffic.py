@@ -3,6 +3,7 @@ failed flush that loses nothing and raises nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -38,10 +39,12 @@ def test_unmatched_paths_count_by_template(method: str, path: str, template: str
     assert unmatched_template(method, path) == template
 
 
-def engine_at(tmp_path: Path) -> sa.Engine:
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[sa.Engine]:
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'traffic.sqlite'}")
     traffic.metadata.create_all(engine)
-    return engine
+    yield engine
+    engine.dispose()
 
 
 def stored(engine: sa.Engine) -> dict[tuple, int]:
@@ -50,8 +53,7 @@ def stored(engine: sa.Engine) -> dict[tuple, int]:
             sa.select(route_traffic))}
 
 
-def test_counts_are_batched_and_added_to_what_is_stored(tmp_path: Path) -> None:
-    engine = engine_at(tmp_path)
+def test_counts_are_batched_and_added_to_what_is_stored(engine: sa.Engine, tmp_path: Path) -> None:
     counter = TrafficCounter(lambda: engine, interval=3600, clock=lambda: NOW)
     try:
         for _ in range(3):
@@ -67,9 +69,8 @@ def test_counts_are_batched_and_added_to_what_is_stored(tmp_path: Path) -> None:
                               ("GET /api/tags", True, "head", "legacy"): 1}
 
 
-def test_a_failed_flush_keeps_its_counts_for_the_next(tmp_path: Path) -> None:
-    engine = engine_at(tmp_path)
-    broken = sa.create_engine(f"sqlite:///{tmp_path / 'missing' / 'no.sqlite'}")
+def test_a_failed_flush_keeps_its_counts_for_the_next(engine: sa.Engine, tmp_path: Path) -> None:
+    broken = sa.create_engine(f"sqlite:///{tmp_path / 'missing' / 'no.sqlite'}")  # no dir
     engines = [broken, engine]
     counter = TrafficCounter(lambda: engines.pop(0), interval=3600, clock=lambda: NOW)
     try:
@@ -83,8 +84,7 @@ def test_a_failed_flush_keeps_its_counts_for_the_next(tmp_path: Path) -> None:
     assert stored(engine) == {("GET /api/tags", True, "request", "legacy"): 2}
 
 
-def test_unmatched_templates_are_capped_per_flush(tmp_path: Path) -> None:
-    engine = engine_at(tmp_path)
+def test_unmatched_templates_are_capped_per_flush(engine: sa.Engine, tmp_path: Path) -> None:
     counter = TrafficCounter(lambda: engine, interval=3600, clock=lambda: NOW)
     try:
         for n in range(traffic.MAX_UNMATCHED + 5):
@@ -98,8 +98,7 @@ def test_unmatched_templates_are_capped_per_flush(tmp_path: Path) -> None:
     assert rows[(traffic.UNMATCHED, False, "request", "legacy")] == 5
 
 
-def test_prune_deletes_old_minutes(tmp_path: Path) -> None:
-    engine = engine_at(tmp_path)
+def test_prune_deletes_old_minutes(engine: sa.Engine, tmp_path: Path) -> None:
     now = datetime.fromtimestamp(NOW, UTC)
     old, new = int(NOW // 60) - 60 * 24 * 30, int(NOW // 60)
     traffic.record(engine, {(old, "GET /api/tags", True, "request", "legacy"): 1,
