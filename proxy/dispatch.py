@@ -257,7 +257,7 @@ class Handling:
         if self.upstream_seconds is not None:
             metrics.UPSTREAM_SECONDS.labels(route, side).observe(self.upstream_seconds)
         if self.traffic is not None:
-            self._count(method)
+            self.traffic.count(*self._counted_as(method), self.sent_to)
         log_request(
             request_id=self.rid, method=method, route=route, side=side, status=status,
             duration_ms=round(total * 1000, 3),
@@ -266,14 +266,12 @@ class Handling:
             error=kind or None,
         )
 
-    def _count(self, method: str) -> None:
-        """Count the request in the route traffic (proxy.traffic): route, kind, side."""
+    def _counted_as(self, method: str) -> tuple[str, bool, str]:
+        """Return the request's route (or unmatched template), matched, kind: proxy.traffic."""
+        kind = kind_of(method, self.environ)
         decision = self.decision
         if decision is None:
-            route, matched = UNMATCHED, False
-        elif decision.route is None:
-            route, matched = unmatched_template(method, decision.path), False
-        else:
-            route, matched = decision.route.template, True
-        assert self.traffic is not None
-        self.traffic.count(route, matched, kind_of(method, self.environ), self.sent_to)
+            return UNMATCHED, False, kind
+        if decision.route is None:
+            return unmatched_template(method, decision.path), False, kind
+        return decision.route.template, True, kind

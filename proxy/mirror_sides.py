@@ -119,13 +119,12 @@ class Sides:
             return call_flask(self.backend(), exchange, marker=marker, cap=cap)
         timeouts = Timeouts(connect=self.timeouts.connect, read=timeout, pool=self.timeouts.pool)
         if self.traffic is not None:
-            self._count(exchange)
+            self.traffic.count(*_counted_as(exchange), SHADOW, "legacy")
         return call_legacy(self.client, self.legacy_url, exchange, timeouts, cap=cap)
 
-    def _count(self, exchange: Exchange) -> None:
-        assert self.traffic is not None
-        if exchange.route == UNMATCHED_ROUTE:
-            self.traffic.count(unmatched_template(exchange.method, exchange.path), False,
-                               SHADOW, "legacy")
-        else:
-            self.traffic.count(exchange.route, True, SHADOW, "legacy")
+
+def _counted_as(exchange: Exchange) -> tuple[str, bool]:
+    """Return the route (or unmatched template) a call of legacy is counted under."""
+    if exchange.route == UNMATCHED_ROUTE:
+        return unmatched_template(exchange.method, exchange.path), False
+    return exchange.route, True

@@ -105,3 +105,26 @@ def test_prune_deletes_old_minutes(engine: sa.Engine, tmp_path: Path) -> None:
                             (new, "GET /api/tags", True, "request", "flask"): 2})
     assert traffic.prune(engine, timedelta(days=14), now=now) == 1
     assert stored(engine) == {("GET /api/tags", True, "request", "flask"): 2}
+
+
+def test_shadow_calls_of_legacy_count_under_their_route_or_template(engine, upstream) -> None:
+    from proxy.legacy_client import Urllib3LegacyClient
+    from proxy.mirror_sides import Sides
+    from proxy.schema import Timeouts
+    from proxy.table import UNMATCHED_ROUTE
+    from tests.support.factories import make_exchange
+
+    counter = TrafficCounter(lambda: engine, interval=3600, clock=lambda: NOW)
+    client = Urllib3LegacyClient(2)
+    sides = Sides(lambda: None, client, upstream.url, Timeouts(), traffic=counter)
+    try:
+        for exchange in (make_exchange("GET /api/echo"),
+                         make_exchange(UNMATCHED_ROUTE, method="GET", path="/api/echo/42")):
+            assert sides.call("legacy", exchange, timeout=5, cap=10_000).status is not None
+        counter.flush()
+    finally:
+        counter.close()
+        for pool in client._pools.values():
+            pool.close()
+    assert stored(engine) == {("GET /api/echo", True, "shadow", "legacy"): 1,
+                              ("GET /api/echo/:param", False, "shadow", "legacy"): 1}
