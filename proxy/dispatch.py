@@ -36,6 +36,7 @@ from proxy.mirroring import Shadow
 from proxy.patterns import BadPath, canonical_segments, raw_path
 from proxy.runtime import ProxyRuntime
 from proxy.table import RouteDecision, RouteTable
+from proxy.traffic import UNMATCHED, TrafficCounter, kind_of, unmatched_template
 from proxy.upstream import UpstreamError
 from shadow import Exchange
 
@@ -69,7 +70,7 @@ class ProxyMiddleware:
         if path in OWN_PATHS or path.startswith(self.own_prefix):
             return self.own_app(environ, start_response)
         self.runtime.ensure_started()
-        handling = Handling(environ, start_response)
+        handling = Handling(environ, start_response, self.runtime.traffic)
         metrics.IN_FLIGHT.inc()
         try:
             return self._forward(handling)
@@ -116,7 +117,8 @@ class ProxyMiddleware:
             if experiment is not None:
                 runtime = self.runtime
                 sides = Sides(lambda: runtime.backend_app, runtime.client,
-                              runtime.legacy_url(table), table.config.legacy.timeouts)
+                              runtime.legacy_url(table), table.config.legacy.timeouts,
+                              traffic=runtime.traffic)
                 shadow = runtime.shadowing.plan(exchange, experiment, table.config.shadow, sides)
                 if shadow is not None:
                     body = shadow.request_body(body)
@@ -137,6 +139,7 @@ class ProxyMiddleware:
         table: RouteTable, shadow: Shadow | None = None, capture: Capture | None = None,
     ) -> Iterable[bytes]:
         started = time.perf_counter()
+        ex.sent_to = "legacy"
         try:
             response = self.runtime.client.send(
                 self.runtime.legacy_url(table), exchange.method, exchange.target,
@@ -171,6 +174,7 @@ class ProxyMiddleware:
     ) -> Iterable[bytes]:
         environ = backend_environ(ex.environ, exchange, body)
         started = time.perf_counter()
+        ex.sent_to = "flask"
         head: list[Any] = []
 
         def start_response(
@@ -203,14 +207,17 @@ class ProxyMiddleware:
 class Handling:
     """One request's bookkeeping: id, decision, timings; it writes the log line and metrics."""
 
-    def __init__(self, environ: dict[str, Any], start_response: StartResponse) -> None:
+    def __init__(self, environ: dict[str, Any], start_response: StartResponse,
+                 traffic: TrafficCounter | None = None) -> None:
         self.environ = environ
         self.start_response = start_response
+        self.traffic = traffic
         self.rid = request_id(environ)
         self.started = time.perf_counter()
         self.decision: RouteDecision | None = None
         self.upstream_seconds: float | None = None
         self.status = 0
+        self.sent_to = "proxy"  # the side the request was sent to; "proxy": answered here
         self._done = False
         self._bulkhead: Bulkhead | None = None
         self.ended: Callable[[], None] | None = None  # a write's end in the write registry
@@ -261,6 +268,8 @@ class Handling:
         metrics.REQUEST_SECONDS.labels(route, side).observe(total)
         if self.upstream_seconds is not None:
             metrics.UPSTREAM_SECONDS.labels(route, side).observe(self.upstream_seconds)
+        if self.traffic is not None:
+            self.traffic.count(*self._counted_as(method), self.sent_to)
         log_request(
             request_id=self.rid, method=method, route=route, side=side, status=status,
             duration_ms=round(total * 1000, 3),
@@ -268,3 +277,13 @@ class Handling:
             else round(self.upstream_seconds * 1000, 3),
             error=kind or None,
         )
+
+    def _counted_as(self, method: str) -> tuple[str, bool, str]:
+        """Return the request's route (or unmatched template), matched, kind: proxy.traffic."""
+        kind = kind_of(method, self.environ)
+        decision = self.decision
+        if decision is None:
+            return UNMATCHED, False, kind
+        if decision.route is None:
+            return unmatched_template(method, decision.path), False, kind
+        return decision.route.template, True, kind

@@ -24,6 +24,8 @@ from backend.dryrun import EFFECTS_HEADER
 from proxy.dryrun import ENVIRON_KEY
 from proxy.flask_side import backend_environ, replayed
 from proxy.schema import Timeouts
+from proxy.table import UNMATCHED_ROUTE
+from proxy.traffic import SHADOW, TrafficCounter, unmatched_template
 from proxy.upstream import LegacyClient
 from shadow import Exchange, Observation
 from shadow.observation import EscapedWrite, WroteDuringRead
@@ -105,15 +107,25 @@ class Sides:
     """How to call each side again, off the request path: the backend app and legacy."""
 
     def __init__(self, backend: Callable[[], Flask], client: LegacyClient, legacy_url: str,
-                 timeouts: Timeouts) -> None:
+                 timeouts: Timeouts, *, traffic: TrafficCounter | None = None) -> None:
         self.backend = backend  # called when first needed: the backend app
         self.client = client
         self.legacy_url = legacy_url
         self.timeouts = timeouts
+        self.traffic = traffic  # counts each call of legacy (route traffic, kind "shadow")
 
     def call(self, side: str, exchange: Exchange, *, timeout: float, cap: int,
              marker: str | None = None) -> Observation:
         if side == "flask":
             return call_flask(self.backend(), exchange, marker=marker, cap=cap)
         timeouts = Timeouts(connect=self.timeouts.connect, read=timeout, pool=self.timeouts.pool)
+        if self.traffic is not None:
+            self.traffic.count(*_counted_as(exchange), SHADOW, "legacy")
         return call_legacy(self.client, self.legacy_url, exchange, timeouts, cap=cap)
+
+
+def _counted_as(exchange: Exchange) -> tuple[str, bool]:
+    """Return the route (or unmatched template) a call of legacy is counted under."""
+    if exchange.route == UNMATCHED_ROUTE:
+        return unmatched_template(exchange.method, exchange.path), False
+    return exchange.route, True

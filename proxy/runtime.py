@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from proxy.probes import Probes
     from proxy.reload import RouteSource
     from proxy.table import RouteDecision, RouteTable
+    from proxy.traffic import TrafficCounter
     from proxy.upstream import LegacyClient
 
 
@@ -48,6 +49,7 @@ class ProxyRuntime:
         self.shadowing: Shadowing
         self.capturing: Capturing
         self.probes: Probes
+        self.traffic: TrafficCounter
 
     def ensure_started(self) -> None:
         """Build the client pool and start the watcher in this process, once."""
@@ -66,7 +68,8 @@ class ProxyRuntime:
             from proxy.mirroring import Shadowing
             from proxy.probes import Probes
             from proxy.reload import RouteSource
-            from shadow import background
+            from proxy.traffic import TrafficCounter
+            from shadow import background, engine_from_url
 
             configure_logging()
             self.client = (HttpxLegacyClient(self.pool_size) if self.client_kind == "httpx"
@@ -74,6 +77,10 @@ class ProxyRuntime:
             self.bulkheads = bulkheads(self._config)  # this process's own semaphores
             self.shadowing = Shadowing(self._config)  # its Mirror and writer start on first use
             self.capturing = Capturing(self._config)  # its writer too (shadow.capture)
+            url = self._config["SQLALCHEMY_DATABASE_URI"]
+            self.traffic = TrafficCounter(  # its writer thread starts on the first count
+                lambda: engine_from_url(url),
+                interval=self._config["SETTINGS"].traffic_flush_seconds)
             background.prepare()  # failures off the request path, counted from zero
             if self._config.get("READY_PARITY") is not None:  # the dashboard's, for the alerts
                 metrics.READY_PARITY.set(float(self._config["READY_PARITY"]))

@@ -22,6 +22,7 @@ from proxy.schema import Weights
 from proxy.validation import RouteFileError, load_table
 from rollout import create_app
 from rollout.capture_cli import capture, replay
+from rollout.legacy import legacy
 
 # Imported by the commands that use them, not here: Flask-Migrate (Alembic), shadow's
 # report and store, the dashboard's accounts and rollout.route_file (ruamel.yaml) cost
@@ -319,13 +320,16 @@ def noise(ctx: click.Context, route: str, as_json: bool, accept: bool, reason: s
 @click.option("--max-rows", default=1_000_000, show_default=True, type=click.IntRange(min=1))
 @with_appcontext
 def prune(max_age_days: int, max_rows: int) -> None:
-    """Delete old comparisons from the parity store (run it hourly from cron, on one host)."""
+    """Delete old comparisons from the parity store, and route traffic minutes older than
+    --max-age-days (run it hourly from cron, on one host)."""
     from backend.database import db
+    from proxy import traffic
     from shadow.store import ParityStore
 
     deleted = ParityStore(db.engine).prune(max_age=timedelta(days=max_age_days),
                                            max_rows=max_rows)
-    click.echo(f"Pruned {deleted} comparisons.")
+    minutes = traffic.prune(db.engine, timedelta(days=max_age_days))
+    click.echo(f"Pruned {deleted} comparisons and {minutes} route traffic rows.")
 
 
 def _app_database_url() -> str | None:
@@ -379,3 +383,4 @@ cli.add_command(users_group)
 cli.add_command(parity_group)
 cli.add_command(capture)
 cli.add_command(replay)
+cli.add_command(legacy)

@@ -1,7 +1,8 @@
 """The tooling's own tables: a metadata apart from the backend's (``backend.database``).
 
 The route audit and the dashboard's accounts are declared on ``Base`` here; shadow's parity
-store has its own Core metadata (``shadow.schema``). ``TOOLING_METADATA`` is every table the
+store has its own Core metadata (``shadow.schema``), and so has the proxy's route traffic
+(``proxy.traffic``). ``TOOLING_METADATA`` is every table the
 tooling owns, which migrations/ compares with the database next to the backend's. Queries go
 through the one Flask-SQLAlchemy session (``backend.database.db``): it binds any mapped class
 to the app's engine.
@@ -13,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase
 
 from dbtypes import NAMING_CONVENTION
+from proxy.traffic import metadata as traffic_metadata
 from shadow.schema import metadata as parity_metadata
 
 
@@ -20,4 +22,4 @@ class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
-TOOLING_METADATA = (Base.metadata, parity_metadata)
+TOOLING_METADATA = (Base.metadata, parity_metadata, traffic_metadata)

@@ -27,6 +27,7 @@ COMPONENTS = (
     "store_writer",  # the parity store writer: a batch or noise record not written
     "shadow_submit",  # the proxy handing a finished request to the Mirror
     "routes_watcher",  # the proxy's routes.yaml watcher thread
+    "traffic",  # the proxy's route traffic counts: a count or a flush to the store that failed
 )
 ERRORS = Counter(
     "strangler_background_errors",

@@ -166,6 +166,9 @@ TOOLING: tuple[Setting, ...] = (
     _s("shadow_max_body_bytes", "SHADOW_MAX_BODY_BYTES", "integer >= 1", whole(1), MIB,
        "request and control bodies teed for shadow comparison up to this; above it the "
        "comparison is `ignored`", PROXY, shown_default="1048576 (1 MiB)"),
+    _s("traffic_flush_seconds", "STRANGLER_TRAFFIC_FLUSH_SECONDS", POSITIVE, number(0), 5.0,
+       "each worker adds its requests per route (every request, by kind and side) to the "
+       "store's `route_traffic` this often (docs/operations.md)", PROXY),
     _s("prometheus_multiproc_dir", "PROMETHEUS_MULTIPROC_DIR", "path", text, None,
        "prometheus_client's multiprocess directory; gunicorn.conf.py makes a fresh temporary "
        "one when unset and wipes it at start", PROXY, shown_default="a fresh temporary directory"),

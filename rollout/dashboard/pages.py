@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from flask import Response, current_app, flash, jsonify, redirect, render_template, request, url_for
@@ -27,6 +28,7 @@ from rollout.dashboard.readiness import (
     judge,
     overview_rows,
 )
+from rollout.legacy import SECTIONS, LegacyStatus, legacy_status, table_needs
 
 WINDOWS = {"1h": timedelta(hours=1), "24h": timedelta(days=1), "7d": timedelta(days=7)}
 
@@ -189,6 +191,29 @@ def rerun(method: str, path: str) -> ResponseReturnValue:
               " a re-run needs).", "error")
         return redirect(route_url(route))
     return _route_page(route, rerun=result.as_dict())
+def _legacy(window: timedelta) -> LegacyStatus:
+    from backend.database import db
+
+    try:
+        needs = table_needs(Path(current_app.config["ROUTES_FILE"]))
+    except (OSError, RouteFileError) as error:
+        needs = [f"the route table cannot be read: {error}"]
+    return legacy_status(db.engine, needs, window)
+
+
+@bp.route("/legacy")
+def legacy_page() -> str:
+    """Show what still reached legacy in the window, and whether it can be switched off."""
+    name, window = _window()
+    return render_template("dashboard/legacy.html", status=_legacy(window), window=name,
+                           windows=WINDOWS, sections=SECTIONS)
+
+
+@bp.route("/api/legacy")
+def legacy_json() -> Response:
+    """Return the legacy status as JSON (``strangler legacy status --json``'s object)."""
+    name, window = _window()
+    return jsonify(window=name, **_legacy(window).as_dict())
 
 
 @bp.route("/audit")

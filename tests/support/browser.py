@@ -54,3 +54,13 @@ def strangler(*args: str, database_url: str, stdin: str = "") -> subprocess.Comp
         env={**os.environ, "DATABASE_URL": database_url}, capture_output=True, timeout=60,
         check=True,
     )
+
+
+def log_in(page, stack: Stack, username: str) -> None:
+    """Log ``username`` in through the dashboard's form, in a Playwright ``page``."""
+    page.goto(stack.dashboard + "/")
+    assert "/_strangler/login" in page.url  # anonymous: sent to the login form
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(stack.dashboard + "/")

@@ -13,6 +13,7 @@ import pytest
 
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, ROUTES, Stack, strangler
 from tests.support.processes import proxy_process
+from tests.support.traffic import FLUSH
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +32,7 @@ def stack(databases, start_legacy, artifacts_dir, tmp_path_factory) -> Iterator[
         routes_file, url, artifacts_dir, tmp_path_factory.mktemp("metrics"),
         LEGACY_URL=legacy.url, STRANGLER_SECRET_KEY="browser-tests-key",
         STRANGLER_READY_COMPARISONS="10", STRANGLER_READY_LATENCY_RATIO="1000",
-        WEB_CONCURRENCY="2",
+        WEB_CONCURRENCY="2", STRANGLER_TRAFFIC_FLUSH_SECONDS=FLUSH,
     ).start()
     try:
         yield Stack(url, routes_file, legacy, proxy)

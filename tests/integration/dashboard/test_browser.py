@@ -14,7 +14,7 @@ import pytest
 from rollout.dashboard.readiness import ATTENTION
 from shadow.store import ParityStore, engine_from_url
 from tests.integration.dashboard.traffic import shadow_traffic
-from tests.support.browser import PASSWORD, ROUTES
+from tests.support.browser import ROUTES, log_in
 from tests.support.seeding import seed
 
 pytestmark = [pytest.mark.postgres, pytest.mark.legacy]
@@ -54,15 +54,6 @@ def traffic(stack):
 
 def parity_of(page, route: str) -> str:
     return page.locator(f"tr[data-route='{route}'] .parity").inner_text()
-
-
-def log_in(page, stack, username: str) -> None:
-    page.goto(stack.dashboard + "/")
-    assert "/_strangler/login" in page.url  # anonymous: sent to the login form
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(stack.dashboard + "/")
 
 
 def test_overview_route_page_flip_and_audit_as_an_operator(stack, traffic, browser,

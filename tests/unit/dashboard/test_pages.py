@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -254,3 +254,44 @@ def test_the_route_page_groups_mismatches_and_re_runs_a_captured_one(seeded, log
                           data={"request_id": "req-19", "csrf_token": token},
                           follow_redirects=True).get_data(as_text=True)
     assert "Request req-19 was not captured" in missing
+@pytest.fixture
+def served(seeded):
+    """Route traffic as the proxy's workers store it: legacy still serves GET /api/tags."""
+    from proxy import traffic
+
+    minute = int(datetime.now(UTC).timestamp() // 60)
+    with seeded.app_context():
+        traffic.record(db.engine, {
+            (minute, TAGS, True, "request", "legacy"): 23,
+            (minute, TAGS, True, "head", "legacy"): 2,
+            (minute, TAGS, True, "shadow", "legacy"): 4,  # shadow's calls: not served
+            (minute, ARTICLE, True, "request", "flask"): 7,
+            (minute, "GET /old/:param", False, "request", "legacy"): 3,
+        })
+    return seeded
+
+
+def test_the_traffic_column_counts_every_request_served(served, login):
+    client = served.test_client()
+    login(client, "otto")
+    rows = {r["route"]: r for r in client.get("/_strangler/api/overview?window=1h").get_json()[
+        "routes"]}
+    assert rows[TAGS]["traffic"] == 25 and rows[TAGS]["shadowed"] == 20
+    assert rows[ARTICLE]["traffic"] == 7
+    assert rows["(unmatched)"]["traffic"] == 3
+    page = client.get("/_strangler/routes/GET/api/tags?window=1h").get_data(as_text=True)
+    assert '<dd id="traffic">25</dd>' in page
+
+
+def test_the_legacy_page_shows_what_the_cli_shows(served, login):
+    client = served.test_client()
+    login(client, "otto")
+    status = client.get("/_strangler/api/legacy?window=1h").get_json()
+    assert status["can_switch_off"] is False
+    assert status["served"] == 23 + 2 + 7 + 3 and status["to_legacy"] == 23 + 2 + 4 + 3
+    assert [(r["route"], r["requests"]) for r in status["legacy"]["unmatched"]] == [
+        ("GET /old/:param", 3)]
+    assert "default: legacy serves every request no route matches" in status["table"]
+    page = client.get("/_strangler/legacy?window=1h").get_data(as_text=True)
+    assert status["verdict"] in page
+    assert 'data-route="GET /old/:param" data-kind="request"' in page

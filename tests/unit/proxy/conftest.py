@@ -76,5 +76,8 @@ def make_proxy(
 
     yield make
     for app in apps:
-        with app.app_context():
+        traffic = getattr(app.extensions["strangler"], "traffic", None)
+        if traffic is not None:
+            traffic.close()  # its thread, started by the first request (an in-memory
+        with app.app_context():  # database has no route_traffic: one failed flush, logged)
             db.engine.dispose()

@@ -185,4 +185,5 @@ def test_prune_deletes_old_comparisons(app: Flask) -> None:
         store.record([old, old, old])
         assert store.prune(max_age=timedelta(days=1), now=datetime.now(UTC)) == 0
     result = app.test_cli_runner().invoke(parity_group, ["prune", "--max-rows", "1"])
-    assert result.exit_code == 0 and "Pruned 2 comparisons." in result.output
+    assert result.exit_code == 0, result.output
+    assert "Pruned 2 comparisons and 0 route traffic rows." in result.output
