@@ -15,9 +15,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from backend.database import db
-from shadow.groups import DiffGroup
 from proxy import traffic as route_traffic
 from proxy.table import UNMATCHED_ROUTE
+from shadow.groups import DiffGroup
 from shadow.report import (
     Point,
     RouteReport,
