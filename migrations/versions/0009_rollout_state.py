@@ -1,7 +1,7 @@
 """Rollout state: where ``strangler rollout run`` has each route (step, since, status).
 
 Revision ID: 0009_rollout_state
-Revises: 0007_parity_coverage
+Revises: 0008_route_traffic
 Create Date: 2026-12-02
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0009_rollout_state"
-down_revision = "0007_parity_coverage"
+down_revision = "0008_route_traffic"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Captured exchanges for replay; each stored differing path keeps its kinds (diff groups).
 
 Revision ID: 0010_captures
-Revises: 0007_parity_coverage
+Revises: 0009_rollout_state
 Create Date: 2026-12-02
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0010_captures"
-down_revision = "0007_parity_coverage"
+down_revision = "0009_rollout_state"
 branch_labels = None
 depends_on = None
 
