@@ -100,7 +100,10 @@ class Shadowing:
 
             engine = engine_from_url(self.database_url)
             self.writer = ParityWriter(ParityStore(engine))
-            self.schema = Schema(engine)
+            # its own pool: each dry-run in flight may hold a read-back snapshot (Watch.hold)
+            self.schema = Schema(engine_from_url(self.database_url, pool_size=4,
+                                                 max_overflow=4 * defaults.max_in_flight,
+                                                 pool_timeout=1.0))
             self._mirror = Mirror([self.writer, Metrics()], max_in_flight=defaults.max_in_flight,
                                   timeout=defaults.timeout, writes=self.writes)
             atexit.register(self.close)  # a worker that exits writes what it has queued

@@ -203,8 +203,11 @@ class Watch:
         transaction would block writers, and the rows are read when compared."""
         if self.before is None or self.schema.engine.dialect.name != "postgresql":
             return
-        connection = self.schema.engine.connect().execution_options(
-            isolation_level="REPEATABLE READ")
+        try:
+            connection = self.schema.engine.connect().execution_options(
+                isolation_level="REPEATABLE READ")
+        except sa.exc.TimeoutError:
+            return  # the pool is exhausted: read the rows when comparing, never wait here
         try:
             connection.begin()
             connection.execute(sa.select(1))  # the snapshot is taken at the first statement

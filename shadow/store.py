@@ -11,6 +11,7 @@ import random
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -25,14 +26,15 @@ MAX_STORED_BODY = 100_000
 _INDEX = re.compile(r"\[\d+\]")
 
 
-def engine_from_url(url: str) -> sa.Engine:
-    """Create an Engine for a DATABASE_URL (``postgresql://...`` or ``sqlite:///...``)."""
+def engine_from_url(url: str, **pool: Any) -> sa.Engine:
+    """Create an Engine for a DATABASE_URL (``postgresql://...`` or ``sqlite:///...``);
+    ``pool`` options (pool_size, ...) apply to PostgreSQL."""
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
             url = "postgresql+psycopg://" + url[len(prefix) :]
     if url.startswith("sqlite"):
         return sa.create_engine(url, connect_args={"timeout": 5})
-    return sa.create_engine(url, pool_pre_ping=True)
+    return sa.create_engine(url, pool_pre_ping=True, **pool)
 
 
 class ParityStore:
