@@ -243,19 +243,12 @@ class Mirror:
         answered = time.time()
         if not job.decide(self._lock):
             return  # the watchdog already recorded a timeout
-        try:
-            result = compare(job.control, observation, job.rules)
-            if result.outcome is Outcome.MISMATCH and self.writes is not None:
-                result = _raced(self.writes, job.exchange, answered, result)
-            if result.outcome is Outcome.MISMATCH and job.recheck is not None:
-                result = _rechecked(job, observation, result)
-        except Exception as error:
-            result = Result(Outcome.CANDIDATE_ERROR, reason=f"could not compare: {error!r}"[:300])
+        result = judge(job.exchange, job.control, observation, job.rules, answered=answered,
+                       writes=self.writes, recheck=job.recheck)
         seconds = elapsed if observation.duration is None else observation.duration
         self._publish(job, result, observation, seconds)
-        if (job.calibrate and job.recheck is not None
-                and result.outcome in (Outcome.MATCH, Outcome.MISMATCH)):
-            paths = calibrate(job.control, _call(job.recheck), job.rules)
+        if job.calibrate:
+            paths = noise_of(job.control, result, job.recheck, job.rules)
             if paths:
                 for publisher in self.publishers:
                     _notify(publisher.noise, job.route, paths)
@@ -293,12 +286,43 @@ class _Task:
         return self.counted
 
 
-def _rechecked(job: _Job, candidate: Observation, result: Result) -> Result:
+def judge(exchange: Exchange, control: Observation, candidate: Observation, rules: Rules, *,
+          answered: float, writes: Writes | None = None, recheck: Call | None = None) -> Result:
+    """Compare one exchange's two answers: the step the in-process Mirror and the queue's
+    shadow workers share (``proxy.shadow_worker``).
+
+    A mismatch becomes ``concurrent_write`` when the write registry saw another write to the
+    exchange's resources between its arrival and ``answered`` (the candidate's answer, epoch
+    seconds), else ``ignored`` when the control, asked again (``recheck``, safe methods only),
+    now answers as the candidate did. Never raises: a comparison that fails is the
+    candidate's ``candidate_error``.
+    """
+    try:
+        result = compare(control, candidate, rules)
+        if result.outcome is Outcome.MISMATCH and writes is not None:
+            result = _raced(writes, exchange, answered, result)
+        if result.outcome is Outcome.MISMATCH and recheck is not None:
+            result = _rechecked(recheck, candidate, result, rules)
+    except Exception as error:
+        result = Result(Outcome.CANDIDATE_ERROR, reason=f"could not compare: {error!r}"[:300])
+    return result
+
+
+def noise_of(control: Observation, result: Result, recheck: Call | None,
+             rules: Rules) -> list[str]:
+    """Noise calibration: the paths that differ between the control and the control asked
+    again (compared requests only; nothing without ``recheck``)."""
+    if recheck is None or result.outcome not in (Outcome.MATCH, Outcome.MISMATCH):
+        return []
+    return calibrate(control, _call(recheck), rules)
+
+
+def _rechecked(recheck: Call, candidate: Observation, result: Result, rules: Rules) -> Result:
     """Keep a mismatch only if the control, asked again, still disagrees with the candidate."""
-    again = _call(job.recheck) if job.recheck is not None else None
-    if again is None or again.exception is not None:
+    again = _call(recheck)
+    if again.exception is not None:
         return result
-    if compare(again, candidate, job.rules).outcome is Outcome.MATCH:
+    if compare(again, candidate, rules).outcome is Outcome.MATCH:
         return Result(Outcome.IGNORED, reason="the data changed between the control's and the"
                       " candidate's calls (the control now answers as the candidate did)")
     return result
