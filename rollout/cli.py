@@ -368,3 +368,11 @@ users_group = LazyGroup("users", _users_commands, help="Accounts of the parity d
 cli.add_command(routes)
 cli.add_command(users_group)
 cli.add_command(parity_group)
+cli.add_command(LazyGroup("shadow", lambda: _shadow_commands(),
+                          help="Queued shadow: workers and keys (docs/shadow.md)."))
+
+
+def _shadow_commands() -> dict[str, click.Command]:
+    from rollout.shadow_cli import shadow
+
+    return dict(shadow.commands)

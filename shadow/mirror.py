@@ -343,6 +343,11 @@ def _never() -> Observation:
     raise RuntimeError("a skipped request has no candidate")
 
 
+def call_side(side: Call) -> Observation:
+    """Run one side, turning an exception or a non-Observation answer into a failure."""
+    return _call(side)
+
+
 def _call(side: Call) -> Observation:
     """Run one side, turning an exception or a non-Observation answer into a failure."""
     started = time.monotonic()
