@@ -207,7 +207,7 @@ class ShadowWorker:
             seconds = timeout
         else:
             result = judge(exchange, control, observation, rules, answered=time.time(),
-                           recheck=recheck)
+                           recheck=recheck, again=candidate if safe else None)
             if observation.duration is not None:
                 seconds = observation.duration
         paths: list[str] = []

@@ -287,22 +287,26 @@ class _Task:
 
 
 def judge(exchange: Exchange, control: Observation, candidate: Observation, rules: Rules, *,
-          answered: float, writes: Writes | None = None, recheck: Call | None = None) -> Result:
+          answered: float, writes: Writes | None = None, recheck: Call | None = None,
+          again: Call | None = None) -> Result:
     """Compare one exchange's two answers: the step the in-process Mirror and the queue's
     shadow workers share (``proxy.shadow_worker``).
 
     A mismatch becomes ``concurrent_write`` when the write registry saw another write to the
     exchange's resources between its arrival and ``answered`` (the candidate's answer, epoch
     seconds), else ``ignored`` when the control, asked again (``recheck``, safe methods only),
-    now answers as the candidate did. Never raises: a comparison that fails is the
-    candidate's ``candidate_error``.
+    now answers as the candidate did. With ``again`` (the candidate asked again: a queued read,
+    compared long after the control answered) it is also ``ignored`` when the data provably
+    moved: the control's second answer differs from its first, and both sides asked again
+    agree. A candidate that differs on data that did not move is never excused. Never raises:
+    a comparison that fails is the candidate's ``candidate_error``.
     """
     try:
         result = compare(control, candidate, rules)
         if result.outcome is Outcome.MISMATCH and writes is not None:
             result = _raced(writes, exchange, answered, result)
         if result.outcome is Outcome.MISMATCH and recheck is not None:
-            result = _rechecked(recheck, candidate, result, rules)
+            result = _rechecked(recheck, control, candidate, result, rules, again)
     except Exception as error:
         result = Result(Outcome.CANDIDATE_ERROR, reason=f"could not compare: {error!r}"[:300])
     return result
@@ -317,14 +321,22 @@ def noise_of(control: Observation, result: Result, recheck: Call | None,
     return calibrate(control, _call(recheck), rules)
 
 
-def _rechecked(recheck: Call, candidate: Observation, result: Result, rules: Rules) -> Result:
-    """Keep a mismatch only if the control, asked again, still disagrees with the candidate."""
+def _rechecked(recheck: Call, control: Observation, candidate: Observation, result: Result,
+               rules: Rules, candidate_again: Call | None = None) -> Result:
+    """Keep a mismatch only if the control, asked again, still disagrees with the candidate
+    (and, with ``candidate_again``, unless the data moved and both sides now agree)."""
     again = _call(recheck)
     if again.exception is not None:
         return result
     if compare(again, candidate, rules).outcome is Outcome.MATCH:
         return Result(Outcome.IGNORED, reason="the data changed between the control's and the"
                       " candidate's calls (the control now answers as the candidate did)")
+    if candidate_again is None or compare(control, again, rules).outcome is Outcome.MATCH:
+        return result  # the control's data did not move: the difference is the candidate's
+    second = _call(candidate_again)
+    if second.exception is None and compare(again, second, rules).outcome is Outcome.MATCH:
+        return Result(Outcome.IGNORED, reason="the data changed since the request (the control"
+                      " answers differently now, and both sides asked again agree)")
     return result
 
 
