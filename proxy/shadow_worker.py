@@ -102,8 +102,9 @@ class ShadowWorker:
         for thread in threads:
             thread.start()
         self.stopping.wait()
+        deadline = time.monotonic() + 5.0  # a candidate call in hand may take its timeout
         for thread in threads[:-1]:
-            thread.join(10.0)
+            thread.join(max(0.0, deadline - time.monotonic()))
         self.calls.shutdown(wait=False, cancel_futures=True)
 
     def stop(self) -> None:
@@ -131,7 +132,11 @@ class ShadowWorker:
         """Compare, store and acknowledge one batch (nothing acknowledged if the store fails)."""
         comparisons: list[Comparison] = []
         noise: list[tuple[str, list[str]]] = []
+        done: list[str] = []
         for entry in entries:
+            if self.stopping.is_set():
+                break  # stopping: the rest stay pending, for another worker to claim
+            done.append(entry.id)
             if entry.record is None:
                 with self._lock:
                     self.refused += 1
@@ -162,7 +167,7 @@ class ShadowWorker:
         if stored < len(comparisons):
             DUPLICATES.inc(len(comparisons) - stored)
         try:
-            self.reader.ack([entry.id for entry in entries])
+            self.reader.ack(done)
         except redis.RedisError:
             self._failed("ack")  # stored: a redelivery is kept out by its key
         now = time.time()
