@@ -28,6 +28,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import redis
 from cryptography.fernet import Fernet, InvalidToken
@@ -131,10 +132,10 @@ def backlog(client: redis.Redis, stream: str) -> Backlog:
     lag = group.get("lag")
     last = group["last-delivered-id"]
     last = last.decode() if isinstance(last, bytes) else last
-    first = client.xrange(stream, min=f"({last}", max="+", count=1)
+    first: Any = client.xrange(stream, min=f"({last}", max="+", count=1)
     if not first:
         return Backlog(0, 0.0)
-    entry_id = first[0][0].decode() if isinstance(first[0][0], bytes) else first[0][0]
+    entry_id = _text(first[0][0])
     age = max(0.0, time.time() - int(entry_id.split("-")[0]) / 1000.0)
     entries = int(lag) if lag is not None else client.xlen(stream)
     return Backlog(entries, age)
@@ -325,8 +326,8 @@ class StreamReader:
         claimed = self._claim(count)
         if claimed:
             return claimed
-        answer = self.client.xreadgroup(GROUP, self.consumer, {self.settings.stream: ">"},
-                                        count=count, block=int(self.block * 1000))
+        answer: Any = self.client.xreadgroup(GROUP, self.consumer, {self.settings.stream: ">"},
+                                             count=count, block=int(self.block * 1000))
         return [self._entry(entry_id, fields)
                 for _, entries in answer or [] for entry_id, fields in entries]
 
