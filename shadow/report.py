@@ -12,7 +12,8 @@ figure per time bucket. ``candidate_failures`` are candidate errors, escaped wri
 Latency percentiles are nearest-rank, in milliseconds, over every comparison of the window
 that timed the side (``lag``: queued comparisons, the request's arrival to its comparison);
 ``skipped_pct`` is the share of the traffic shed (skipped_overload: a cap, or the queue down or
-over its limits), so a shed comparison is never read as a match; ``latency_ratio`` is candidate p99 / control p99 (None without both).
+over its limits), so a shed comparison is never read as a match; ``latency_ratio`` is
+candidate p99 / control p99 (None without both).
 ``coverage`` (shadow.coverage) is what the compared requests exercised: the control's
 statuses, the fields ever filled and the list lengths of its JSON bodies.
 """
