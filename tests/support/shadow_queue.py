@@ -75,12 +75,14 @@ class RedisServer:
 
 def worker_process(database_url: str, log_dir: Path, *, app: str = WORKER_APP,
                    concurrency: int = 2, claim_idle: float = 30.0, name: str = "shadow-worker",
-                   **env: str) -> ServerProcess:
-    """Return (not started) a shadow worker (``python -m proxy.shadow_worker``) on a free port."""
+                   nice: int | None = None, **env: str) -> ServerProcess:
+    """Return (not started) a shadow worker (``python -m proxy.shadow_worker``) on a free port
+    (``nice``: at that lower CPU priority, as beside a proxy on one machine)."""
     port = free_port()
+    prefix = ["nice", "-n", str(nice)] if nice is not None else []
     return ServerProcess(
         name,
-        [sys.executable, "-m", "proxy.shadow_worker", "--app", app, "--port", str(port),
+        [*prefix, sys.executable, "-m", "proxy.shadow_worker", "--app", app, "--port", str(port),
          "--concurrency", str(concurrency), "--claim-idle", str(claim_idle)],
         port=port,
         env={"DATABASE_URL": database_url, "JWT_SECRET": TEST_JWT_SECRET, **env},
