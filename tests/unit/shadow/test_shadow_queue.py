@@ -7,6 +7,7 @@ import base64
 import socket
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -213,3 +214,27 @@ def test_settings_refuse_a_queue_without_a_key() -> None:
     with pytest.raises(SettingError, match="redis://"):
         read({"SHADOW_QUEUE_URL": "http://x", "SHADOW_QUEUE_KEY": Sealer.new_key()})
     assert read({}).shadow_queue_url is None
+
+
+def test_the_key_command_prints_a_key_the_sealer_takes() -> None:
+    from click.testing import CliRunner
+
+    from rollout.shadow_cli import shadow
+
+    result = CliRunner().invoke(shadow, ["key"])
+    assert result.exit_code == 0
+    sealer = Sealer(result.output.strip())
+    assert sealer.open(sealer.seal(record(1))).exchange.request_id == "r-1"
+
+
+def test_a_worker_without_a_queue_says_why_and_stops(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite",
+           "STRANGLER_ENV": "development"}
+    strangler = str(Path(sys.executable).parent / "strangler")
+    done = subprocess.run([strangler, "shadow", "work"], capture_output=True, text=True,
+                          env=env, timeout=60, check=False)
+    assert done.returncode != 0
+    assert "SHADOW_QUEUE_URL is not set" in done.stderr
