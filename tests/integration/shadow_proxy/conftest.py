@@ -38,6 +38,9 @@ def start_shadow_proxy(
     yield start
     for server in started:
         server.stop()
+    for server in started:  # after the stop: a running publisher would make it again
+        if "SHADOW_QUEUE_STREAM" in server.env:
+            drop_stream(server.env)
 
 
 @pytest.fixture
@@ -85,3 +88,5 @@ def start_worker(artifacts_dir: Path) -> Iterator[Callable[..., ServerProcess]]:
     yield start
     for worker in started:
         worker.stop()
+    for worker in started:
+        drop_stream(worker.env)
