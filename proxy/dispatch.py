@@ -119,7 +119,8 @@ class ProxyMiddleware:
                 sides = Sides(lambda: runtime.backend_app, runtime.client,
                               runtime.legacy_url(table), table.config.legacy.timeouts,
                               traffic=runtime.traffic)
-                shadow = runtime.shadowing.plan(exchange, experiment, table.config.shadow, sides)
+                shadow = runtime.shadowing.plan(exchange, experiment, table.config.shadow, sides,
+                                                table.version)
                 if shadow is not None:
                     body = shadow.request_body(body)
                     shadow.before_control()  # dry-run writes only: the candidate runs first

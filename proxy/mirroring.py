@@ -45,6 +45,8 @@ from shadow.concurrency import SharedWrites, Writes
 from shadow.effects import Schema, Watch
 from shadow.eligibility import DRY_RUN, SAFE_METHODS, Submission
 from shadow.observation import Difference
+from shadow.queue import QueuePublisher, QueueSettings
+from shadow.record import Record
 
 Finish = Callable[[BaseException | None], None]
 
@@ -88,6 +90,9 @@ class Shadowing:
         self.writer: ParityWriter | None = None
         self.writes = Writes()  # this worker's writes: ``concurrent_write`` (shadow.concurrency)
         self.schema: Schema | None = None  # the shared database, for dry-runs' effects
+        # SHADOW_QUEUE_URL: reads are published to the stream for shadow workers (issue 13)
+        self.queue_settings = QueueSettings.from_settings(config.get("SETTINGS"))
+        self.queue: QueuePublisher | None = None
 
     def mirror(self, defaults: ShadowDefaults) -> Mirror:
         """Return the worker's Mirror (its size is the global ``shadow.max_in_flight``)."""
@@ -106,6 +111,11 @@ class Shadowing:
                                                  pool_timeout=1.0))
             self._mirror = Mirror([self.writer, Metrics()], max_in_flight=defaults.max_in_flight,
                                   timeout=defaults.timeout, writes=self.writes)
+            if self.queue_settings is not None:
+                mirror = self._mirror
+                self.queue = QueuePublisher(self.queue_settings, lambda record, outcome, why:
+                                            mirror.skip(record.exchange, record.control or
+                                                        Observation(None), outcome, why))
             atexit.register(self.close)  # a worker that exits writes what it has queued
         return self._mirror
 
@@ -127,31 +137,38 @@ class Shadowing:
             "in_flight": self._mirror.in_flight if self._mirror else 0,
             "store_dropped": writer.dropped if writer else 0,
             "store_failed": writer.failed if writer else 0,
+            **({"queue": self.queue.status()} if self.queue is not None else {}),
         }
 
     def close(self) -> None:
+        if self.queue is not None:
+            self.queue.close()
         if self._mirror is not None:
             self._mirror.close()
         if self.writer is not None:
             self.writer.close()
 
     def plan(self, exchange: Exchange, experiment: Experiment, defaults: ShadowDefaults,
-             sides: Sides) -> Shadow | None:
+             sides: Sides, version: str | None = None) -> Shadow | None:
         """Return the shadow plan of a request, or None (not sampled)."""
         mirror = self.mirror(defaults)
         if not mirror.sampler.sampled(experiment.sample):
             return None
-        return Shadow(mirror, self.cap, exchange, experiment, sides, self.schema)
+        return Shadow(mirror, self.cap, exchange, experiment, sides, self.schema, self.queue,
+                      version)
 
 
 class Shadow:
     """The shadow side of one request: what to tee, what to call, what to submit."""
 
     def __init__(self, mirror: Mirror, cap: int, exchange: Exchange, experiment: Experiment,
-                 sides: Sides, schema: Schema | None = None) -> None:
+                 sides: Sides, schema: Schema | None = None,
+                 queue: QueuePublisher | None = None, version: str | None = None) -> None:
         self.mirror = mirror
         self.schema = schema
         self.watch: Watch | None = None
+        self.queue = queue  # reads go to the shadow workers through it (None: in-process)
+        self.version = version  # the route table's, carried by a queued Record
         self.cap = cap
         self.exchange = exchange
         self.experiment = experiment
@@ -243,6 +260,9 @@ class Shadow:
             if not self.safe and self.mirrored and self.first is None:
                 self.mirror.skip(exchange, control, Outcome.SKIPPED_OVERLOAD,
                                  "in-flight cap reached before the dry-run")
+                return
+            if self.safe and self.queue is not None:  # queued: the only shadow work here
+                self.queue.publish(Record(exchange, control, self.version))
                 return
             experiment = replace(self.experiment, timeout=self.timeout, writes=self.writes)
             submitted = self.mirror.submit(

@@ -384,3 +384,11 @@ cli.add_command(parity_group)
 cli.add_command(capture)
 cli.add_command(replay)
 cli.add_command(legacy)
+cli.add_command(LazyGroup("shadow", lambda: _shadow_commands(),
+                          help="Queued shadow: workers and keys (docs/shadow.md)."))
+
+
+def _shadow_commands() -> dict[str, click.Command]:
+    from rollout.shadow_cli import shadow
+
+    return dict(shadow.commands)

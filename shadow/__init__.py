@@ -38,6 +38,11 @@ the response is returned (``submit`` never blocks or raises)::
     )
     # -> Submission: mirrored, unsampled, skipped_unsafe, skipped_overload (failed: logged bug)
 
+With a queue (``SHADOW_QUEUE_URL``, ``shadow.queue``), the proxy publishes each read's
+``shadow.record.Record`` (``QueuePublisher.publish``, never blocking or raising) and shadow
+workers compare it with ``judge`` / ``noise_of``, the same step the Mirror runs; stored
+comparisons then carry the stream entry's ``key`` (unique) and their ``lag``.
+
 Periodically (e.g. hourly, from one process): ``ParityStore(engine).prune(max_age=
 timedelta(days=14), max_rows=1_000_000)``. On shutdown: ``mirror.close(); writer.close()``.
 
@@ -65,7 +70,7 @@ from shadow.eligibility import Sampler, Submission, mirrorable
 from shadow.exchange import Exchange
 from shadow.experiment import Experiment
 from shadow.metrics import Metrics
-from shadow.mirror import Mirror
+from shadow.mirror import Mirror, judge, noise_of
 from shadow.noise import calibrate
 from shadow.observation import Difference, Kind, Observation, Outcome, Result
 from shadow.paths import FieldPath
@@ -95,5 +100,7 @@ __all__ = [
     "calibrate",
     "compare",
     "engine_from_url",
+    "judge",
     "mirrorable",
+    "noise_of",
 ]

@@ -87,8 +87,8 @@ def report_command(since: str, as_json: bool, top: int) -> None:
         click.echo(f"No comparisons since {since}.")
         return
     header = ("route", "compared", "match", "mismatch", "ignored", "error", "escaped",
-              "timeout", "unsafe", "overload", "racing", "match %", "cand p50/p99 ms",
-              "ctl p50/p99 ms", "p99 ratio")  # fmt: skip
+              "timeout", "unsafe", "overload", "racing", "match %", "skipped %",
+              "cand p50/p99 ms", "ctl p50/p99 ms", "p99 ratio", "lag p50/p99 ms")  # fmt: skip
     rows = [header]
     for r in reports:
         o = r.outcomes
@@ -96,10 +96,11 @@ def report_command(since: str, as_json: bool, top: int) -> None:
             r.route, str(r.compared), str(r.match), str(r.mismatch), str(o["ignored"]),
             str(o["candidate_error"]), str(o["escaped_write"]), str(o["timeout"]),
             str(o["skipped_unsafe"]), str(o["skipped_overload"]), str(o["concurrent_write"]),
-            _pct(r.match_pct),
+            _pct(r.match_pct), _pct(r.skipped_pct),
             f"{_ms(r.candidate_p50)}/{_ms(r.candidate_p99)}",
             f"{_ms(r.control_p50)}/{_ms(r.control_p99)}",
             "-" if r.latency_ratio is None else f"{r.latency_ratio:.2f}x",
+            "-" if r.lag_p50 is None else f"{_ms(r.lag_p50)}/{_ms(r.lag_p99)}",
         ))  # fmt: skip
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     for row in rows:

@@ -24,6 +24,10 @@ class Comparison:
     request_id: str | None = None
     compared_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     result: Result | None = None
+    # Queued shadow: the exchange's key on the stream (stored once: a redelivered exchange
+    # is not compared twice) and seconds from the request's arrival to this comparison.
+    key: str | None = None
+    lag: float | None = None
 
     @classmethod
     def of(
@@ -37,6 +41,8 @@ class Comparison:
         candidate: Observation | None = None,
         candidate_seconds: float | None = None,
         request_id: str | None = None,
+        key: str | None = None,
+        lag: float | None = None,
     ) -> Comparison:
         """Build the record of a comparison from both observations and its Result."""
         return cls(
@@ -50,6 +56,8 @@ class Comparison:
             candidate_ms=_ms(candidate_seconds),
             request_id=request_id,
             result=result,
+            key=key,
+            lag=lag,
         )
 
 

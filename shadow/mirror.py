@@ -258,28 +258,12 @@ class Mirror:
         answered = time.time()
         if not job.decide(self._lock):
             return  # the watchdog already recorded a timeout
-        try:
-            result = compare(job.control, observation, job.rules)
-            if job.effects is not None and result.outcome in (Outcome.MATCH, Outcome.MISMATCH):
-                found, read_at = job.effects()
-                result = _with_effects(result, found)
-                answered = read_at or time.time()  # the rows' view ends the window
-            again = None
-            if result.outcome is Outcome.MISMATCH and job.recheck is not None:
-                again = _call(job.recheck)
-            if result.outcome is Outcome.MISMATCH and self.writes is not None:
-                raced = _raced(self.writes, job.exchange, answered, result)
-                if not _stable(job, again, observation):
-                    result = raced
-            if result.outcome is Outcome.MISMATCH and again is not None:
-                result = _rechecked(job, observation, result, again)
-        except Exception as error:
-            result = Result(Outcome.CANDIDATE_ERROR, reason=f"could not compare: {error!r}"[:300])
+        result = judge(job.exchange, job.control, observation, job.rules, answered=answered,
+                       writes=self.writes, recheck=job.recheck, effects=job.effects)
         seconds = elapsed if observation.duration is None else observation.duration
         self._publish(job, result, observation, seconds)
-        if (job.calibrate and job.recheck is not None
-                and result.outcome in (Outcome.MATCH, Outcome.MISMATCH)):
-            paths = calibrate(job.control, _call(job.recheck), job.rules)
+        if job.calibrate:
+            paths = noise_of(job.control, result, job.recheck, job.rules)
             if paths:
                 for publisher in self.publishers:
                     _notify(publisher.noise, job.route, paths)
@@ -317,27 +301,79 @@ class _Task:
         return self.counted
 
 
-def _rechecked(job: _Job, candidate: Observation, result: Result,
-               again: Observation | None = None) -> Result:
-    """Keep a mismatch only if the control, asked again, still disagrees with the candidate."""
-    if again is None:
-        again = _call(job.recheck) if job.recheck is not None else None
-    if again is None or again.exception is not None:
-        return result
-    if compare(again, candidate, job.rules).outcome is Outcome.MATCH:
-        return Result(Outcome.IGNORED, reason="the data changed between the control's and the"
-                      " candidate's calls (the control now answers as the candidate did)")
+def judge(exchange: Exchange, control: Observation, candidate: Observation, rules: Rules, *,
+          answered: float, writes: Writes | None = None, recheck: Call | None = None,
+          again: Call | None = None, effects: Effects | None = None) -> Result:
+    """Compare one exchange's two answers: the step the in-process Mirror and the queue's
+    shadow workers share (``proxy.shadow_worker``).
+
+    ``effects`` (dry-runs) adds the differences between the sides' row changes; the time its
+    rows were read ends the comparison's window. A mismatch becomes ``concurrent_write`` when
+    the write registry saw another write to the exchange's resources between its arrival and
+    ``answered`` (the candidate's answer, epoch seconds) unless the control, asked again,
+    shows the data held still; else ``ignored`` when the control, asked again (``recheck``,
+    safe methods only), now answers as the candidate did. With ``again`` (the candidate asked
+    again: a queued read, compared long after the control answered) it is also ``ignored``
+    when the data provably moved: the control's second answer differs from its first, and
+    both sides asked again agree. A candidate that differs on data that did not move is never
+    excused. Never raises: a comparison that fails is the candidate's ``candidate_error``.
+    """
+    try:
+        result = compare(control, candidate, rules)
+        if effects is not None and result.outcome in (Outcome.MATCH, Outcome.MISMATCH):
+            found, read_at = effects()
+            result = _with_effects(result, found)
+            answered = read_at or time.time()  # the rows' view ends the window
+        control_again = None
+        if result.outcome is Outcome.MISMATCH and recheck is not None:
+            control_again = _call(recheck)
+        if result.outcome is Outcome.MISMATCH and writes is not None:
+            raced = _raced(writes, exchange, answered, result)
+            if not _stable(control, control_again, candidate, rules):
+                result = raced
+        if result.outcome is Outcome.MISMATCH and control_again is not None:
+            result = _rechecked(control_again, control, candidate, result, rules, again)
+    except Exception as error:
+        result = Result(Outcome.CANDIDATE_ERROR, reason=f"could not compare: {error!r}"[:300])
     return result
 
 
-def _stable(job: _Job, again: Observation | None, candidate: Observation) -> bool:
+def noise_of(control: Observation, result: Result, recheck: Call | None,
+             rules: Rules) -> list[str]:
+    """Noise calibration: the paths that differ between the control and the control asked
+    again (compared requests only; nothing without ``recheck``)."""
+    if recheck is None or result.outcome not in (Outcome.MATCH, Outcome.MISMATCH):
+        return []
+    return calibrate(control, _call(recheck), rules)
+
+
+def _rechecked(again: Observation, control: Observation, candidate: Observation,
+               result: Result, rules: Rules, candidate_again: Call | None = None) -> Result:
+    """Keep a mismatch only if the control, asked again (``again``), still disagrees with the
+    candidate (and, with ``candidate_again``, unless the data moved and both sides now agree)."""
+    if again.exception is not None:
+        return result
+    if compare(again, candidate, rules).outcome is Outcome.MATCH:
+        return Result(Outcome.IGNORED, reason="the data changed between the control's and the"
+                      " candidate's calls (the control now answers as the candidate did)")
+    if candidate_again is None or compare(control, again, rules).outcome is Outcome.MATCH:
+        return result  # the control's data did not move: the difference is the candidate's
+    second = _call(candidate_again)
+    if second.exception is None and compare(again, second, rules).outcome is Outcome.MATCH:
+        return Result(Outcome.IGNORED, reason="the data changed since the request (the control"
+                      " answers differently now, and both sides asked again agree)")
+    return result
+
+
+def _stable(control: Observation, again: Observation | None, candidate: Observation,
+            rules: Rules) -> bool:
     """Tell whether a read's data held still through a write that overlapped it: the control,
     asked again, answers as it did the first time and still unlike the candidate. Then the
     race changed nothing this read shows, and the mismatch is the candidate's."""
     if again is None or again.exception is not None:
         return False
-    return (compare(job.control, again, job.rules).outcome is Outcome.MATCH
-            and compare(again, candidate, job.rules).outcome is Outcome.MISMATCH)
+    return (compare(control, again, rules).outcome is Outcome.MATCH
+            and compare(again, candidate, rules).outcome is Outcome.MISMATCH)
 
 
 def _with_effects(result: Result, found: Sequence[Difference]) -> Result:
@@ -361,6 +397,11 @@ def _raced(writes: Writes, exchange: Exchange, answered: float, result: Result) 
 
 def _never() -> Observation:
     raise RuntimeError("a skipped request has no candidate")
+
+
+def call_side(side: Call) -> Observation:
+    """Run one side, turning an exception or a non-Observation answer into a failure."""
+    return _call(side)
 
 
 def _call(side: Call) -> Observation:

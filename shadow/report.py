@@ -10,7 +10,10 @@ own figure in ``outcomes``, outside ``match_pct``.
 matches / (matches + mismatches), None when there were neither; ``timeline`` gives the same
 figure per time bucket. ``candidate_failures`` are candidate errors, escaped writes and timeouts.
 Latency percentiles are nearest-rank, in milliseconds, over every comparison of the window
-that timed the side; ``latency_ratio`` is candidate p99 / control p99 (None without both).
+that timed the side (``lag``: queued comparisons, the request's arrival to its comparison);
+``skipped_pct`` is the share of the traffic shed (skipped_overload: a cap, or the queue down or
+over its limits), so a shed comparison is never read as a match; ``latency_ratio`` is
+candidate p99 / control p99 (None without both).
 ``coverage`` (shadow.coverage) is what the compared requests exercised: the control's
 statuses, the fields ever filled and the list lengths of its JSON bodies.
 """
@@ -47,6 +50,8 @@ class RouteReport:
     candidate_p99: float | None = None
     control_p50: float | None = None
     control_p99: float | None = None
+    lag_p50: float | None = None  # queued comparisons: request's arrival -> comparison, ms
+    lag_p99: float | None = None
     coverage: Coverage = field(default_factory=Coverage)
 
     @property
@@ -77,6 +82,15 @@ class RouteReport:
         return sum(self.outcomes.values())
 
     @property
+    def skipped_pct(self) -> float | None:
+        """Return the share of shadowed requests shed at a cap or by the queue (not compared,
+        so never a match), None before any traffic."""
+        traffic = self.traffic
+        if not traffic:
+            return None
+        return round(100.0 * self.outcomes[Outcome.SKIPPED_OVERLOAD] / traffic, 2)
+
+    @property
     def candidate_failures(self) -> int:
         """Return the requests the candidate failed: errors, escaped writes and timeouts."""
         return sum(self.outcomes.get(str(o), 0) for o in CANDIDATE_FAILURES)
@@ -91,7 +105,9 @@ class RouteReport:
         row = {"route": self.route, "compared": self.compared, **self.outcomes}
         row["match_pct"] = self.match_pct
         row["top_paths"] = [{"path": path, "count": count} for path, count in self.top_paths]
-        for name in ("candidate_p50", "candidate_p99", "control_p50", "control_p99"):
+        row["skipped_pct"] = self.skipped_pct
+        for name in ("candidate_p50", "candidate_p99", "control_p50", "control_p99", "lag_p50",
+                     "lag_p99"):
             row[f"{name}_ms"] = getattr(self, name)
         ratio = self.latency_ratio
         row["latency_ratio"] = ratio if ratio is None or math.isfinite(ratio) else None
@@ -233,7 +249,7 @@ def _coverage(connection: sa.Connection, since: datetime, only: tuple[Any, ...],
             reports[name].coverage.add(summary)
 
 
-LATENCIES = tuple((f"{side}_{label}", side, q) for side in ("candidate", "control")
+LATENCIES = tuple((f"{side}_{label}", side, q) for side in ("candidate", "control", "lag")
                   for label, q in (("p50", 0.5), ("p99", 0.99)))
 
 
@@ -253,10 +269,11 @@ def _latencies(connection: sa.Connection, since: datetime,
             sa.select(table.c.route, *columns).where(*where).group_by(table.c.route))
         return {row.route: {key: row._mapping[key] for key, _, _ in LATENCIES} for row in rows}
     durations: dict[str, dict[str, list[float]]] = {}
-    for name, control, candidate in connection.execute(
-            sa.select(table.c.route, table.c.control_ms, table.c.candidate_ms).where(*where)):
-        sides = durations.setdefault(name, {"control": [], "candidate": []})
-        for side, value in (("control", control), ("candidate", candidate)):
+    for name, control, candidate, lag in connection.execute(
+            sa.select(table.c.route, table.c.control_ms, table.c.candidate_ms, table.c.lag_ms)
+            .where(*where)):
+        sides = durations.setdefault(name, {"control": [], "candidate": [], "lag": []})
+        for side, value in (("control", control), ("candidate", candidate), ("lag", lag)):
             if value is not None:
                 sides[side].append(value)
     return {name: {key: _nearest_rank(sorted(sides[side]), q) for key, side, q in LATENCIES}

@@ -26,6 +26,11 @@ comparisons = sa.Table(
     sa.Column("compared_at", UtcTimestamp, nullable=False),
     # shadow.coverage.summarize of the control's body (migration 0007); None: no JSON body.
     sa.Column("coverage", sa.Text),
+    # Queued shadow (migration 0011): the exchange's stream key, unique so a redelivered
+    # exchange is stored once; seconds from the request's arrival to its comparison.
+    sa.Column("exchange_key", sa.String(100)),
+    sa.Column("lag_ms", sa.Float),
+    sa.UniqueConstraint("exchange_key"),
     sa.Index("ix_parity_comparisons_route_compared_at", "route", "compared_at"),
     sa.Index("ix_parity_comparisons_compared_at", "compared_at"),
 )

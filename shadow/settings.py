@@ -169,6 +169,25 @@ TOOLING: tuple[Setting, ...] = (
     _s("traffic_flush_seconds", "STRANGLER_TRAFFIC_FLUSH_SECONDS", POSITIVE, number(0), 5.0,
        "each worker adds its requests per route (every request, by kind and side) to the "
        "store's `route_traffic` this often (docs/operations.md)", PROXY),
+    _s("shadow_queue_url", "SHADOW_QUEUE_URL", "redis:// URL", text, None,
+       "with it, reads are shadowed through a Redis Stream: the proxy only publishes sealed "
+       "exchanges and `strangler shadow work` compares them (docs/shadow.md, \"Queued "
+       "shadow\"); unset: the in-process Mirror", PROXY, shown_default="unset: in-process"),
+    _s("shadow_queue_key", "SHADOW_QUEUE_KEY", "Fernet key", text, None,
+       "seals the queued exchanges (authenticated encryption; required with "
+       "`SHADOW_QUEUE_URL`, the same in proxies and workers); make one with `strangler shadow "
+       "key`", PROXY, shown_default="unset (required with a queue)"),
+    _s("shadow_queue_stream", "SHADOW_QUEUE_STREAM", "string", text, "strangler:shadow",
+       "the stream's key (its consumer group is `workers`)", PROXY),
+    _s("shadow_queue_maxlen", "SHADOW_QUEUE_MAXLEN", "integer >= 10", whole(10), 10_000,
+       "the stream is trimmed (XADD MAXLEN ~) to about this many entries; at 90% of it "
+       "undelivered the proxy stops publishing (`skipped_overload`)", PROXY),
+    _s("shadow_queue_max_age", "SHADOW_QUEUE_MAX_AGE", POSITIVE, number(0), 30.0,
+       "seconds: when the oldest undelivered exchange is older, the proxy stops publishing "
+       "(`skipped_overload`) until the workers catch up", PROXY),
+    _s("shadow_queue_timeout", "SHADOW_QUEUE_TIMEOUT", POSITIVE, number(0), 0.25,
+       "seconds the proxy's publisher thread waits on Redis; past it the exchanges are "
+       "`skipped` (\"queue unavailable\")", PROXY),
     _s("prometheus_multiproc_dir", "PROMETHEUS_MULTIPROC_DIR", "path", text, None,
        "prometheus_client's multiprocess directory; gunicorn.conf.py makes a fresh temporary "
        "one when unset and wipes it at start", PROXY, shown_default="a fresh temporary directory"),
@@ -242,4 +261,12 @@ DEFAULTS = ToolingSettings()  # every default, for code that needs one without t
 def read(env: Mapping[str, str] | None = None) -> Any:
     """Parse every tooling setting from ``env`` (default: the process environment)."""
     env = os.environ if env is None else env
-    return ToolingSettings(**{setting.name: setting.value(env) for setting in TOOLING})
+    settings = ToolingSettings(**{setting.name: setting.value(env) for setting in TOOLING})
+    if settings.shadow_queue_url is not None:
+        if not settings.shadow_queue_url.startswith(("redis://", "rediss://", "unix://")):
+            raise SettingError("SHADOW_QUEUE_URL must be a redis://, rediss:// or unix:// URL, "
+                               f"got {settings.shadow_queue_url!r}")
+        if settings.shadow_queue_key is None:
+            raise SettingError("SHADOW_QUEUE_KEY is required with SHADOW_QUEUE_URL (it seals "
+                               "the queued exchanges; `strangler shadow key` makes one)")
+    return settings

@@ -53,12 +53,38 @@ class ParityStore:
         self.max_paths = max_paths
         self.rng = rng or random.Random()
 
-    def record(self, batch: Sequence[Comparison]) -> None:
-        """Insert a batch of comparisons in one transaction, sampling their mismatches."""
-        if not batch:
-            return
+    def record(self, batch: Sequence[Comparison]) -> int:
+        """Insert a batch of comparisons in one transaction, sampling their mismatches.
+
+        A comparison whose ``key`` is stored already is left out (a queued exchange delivered
+        twice: its first comparison stands). Return how many were inserted.
+        """
+        for attempt in range(3):
+            try:
+                return self._record(batch)
+            except sa.exc.IntegrityError:
+                if attempt == 2 or not any(c.key for c in batch):
+                    raise  # another worker stored one of the keys meanwhile: filter again
+        return 0
+
+    def _record(self, batch: Sequence[Comparison]) -> int:
         table = schema.comparisons
         with self.engine.begin() as connection:
+            keys = [c.key for c in batch if c.key]
+            if keys:
+                stored = set(connection.execute(
+                    sa.select(table.c.exchange_key).where(table.c.exchange_key.in_(keys))
+                ).scalars())
+                kept = []
+                for comparison in batch:
+                    if comparison.key is not None:
+                        if comparison.key in stored:
+                            continue
+                        stored.add(comparison.key)
+                    kept.append(comparison)
+                batch = kept
+            if not batch:
+                return 0
             ids = connection.execute(
                 sa.insert(table).returning(table.c.id, sort_by_parameter_order=True),
                 [_comparison_row(comparison) for comparison in batch],
@@ -85,6 +111,7 @@ class ParityStore:
                 self._offer(connection, comparison, result)
             if paths:
                 connection.execute(sa.insert(schema.differences), paths)
+        return len(batch)
 
     def record_noise(
         self, route: str, paths: Sequence[str], seen_at: datetime | None = None
@@ -181,6 +208,8 @@ def _comparison_row(comparison: Comparison) -> dict:
         "request_id": comparison.request_id[:100] if comparison.request_id else None,
         "compared_at": comparison.compared_at,
         "coverage": comparison.result.coverage if comparison.result else None,
+        "exchange_key": comparison.key[:100] if comparison.key else None,
+        "lag_ms": None if comparison.lag is None else round(comparison.lag * 1000.0, 3),
     }
 
 

@@ -8,6 +8,13 @@ work competes with the next request), and p50/p99 of a paced loop (BENCH_RATE re
 open loop: the candidate has time to finish between requests, as at moderate production
 load). Then the dry-run write cost: a bounded loop of POST /api/articles/:slug/comments, one
 at a time, with and without ``writes: dry-run``.
+
+Queued rows (issue 13): the same load through proxies that publish to a Redis Stream
+(SHADOW_QUEUE_URL, the shared Redis unless STRANGLER_TEST_REDIS_URL) with 1 and with 3 shadow
+workers as separate processes at ``nice 10``. After each measurement the workers are given
+until the stream is drained (bounded); their table gives comparisons per second (from the
+load's start to the drain), the lag (request -> stored comparison, p50/p99 over the workers'
+last 10,000) and the shares compared / skipped of the requests shadowed.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from tests.performance.proxy import machine, tools, wrk
 from tests.support import routes
 from tests.support.databases import DatabaseFactory
 from tests.support.processes import ServerProcess, legacy_process, proxy_process
+from tests.support.shadow_queue import drop_stream, queue_env, worker_process
 
 SECONDS = int(os.environ.get("BENCH_SECONDS", "3"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "2"))
@@ -33,6 +41,36 @@ WRITES = int(os.environ.get("BENCH_WRITES", "200"))
 RATE = float(os.environ.get("BENCH_RATE", "20"))
 PACED = int(os.environ.get("BENCH_PACED", "150"))
 PATH = "/api/articles"
+QUEUED = {"queued 100%, 1 worker": 1, "queued 100%, 3 workers": 3}
+DRAIN = float(os.environ.get("BENCH_DRAIN_SECONDS", "120"))
+
+
+def counter(url: str, name: str) -> float:
+    total = 0.0
+    for line in httpx.get(url + "/metrics", timeout=10).text.splitlines():
+        if line.startswith(name + "{") or line.startswith(name + " "):
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
+def queue_counts(proxy: str, workers: list[str]) -> dict[str, float]:
+    """Return what the proxy published and skipped, and what its workers compared."""
+    health = [httpx.get(url + "/health", timeout=10).json() for url in workers]
+    return {"published": counter(proxy, "shadow_queue_published_total"),
+            "skipped": counter(proxy, "shadow_queue_skipped_total"),
+            "compared": sum(h["compared"] for h in health),
+            "lag_p50": statistics.median(h["lag_p50_ms"] or 0.0 for h in health),
+            "lag_p99": max(h["lag_p99_ms"] or 0.0 for h in health)}
+
+
+def drained(proxy: str, workers: list[str]) -> dict[str, float]:
+    """Wait (at most DRAIN s) until the workers compared all the proxy published."""
+    deadline = time.monotonic() + DRAIN
+    while True:
+        counts = queue_counts(proxy, workers)
+        if counts["compared"] >= counts["published"] or time.monotonic() > deadline:
+            return counts
+        time.sleep(0.25)
 
 
 def routes_text(sample: float | None, dry_run: bool = False) -> str:
@@ -82,8 +120,11 @@ def run() -> str:
     database = factory.create("postgresql")
     servers: list[ServerProcess] = []
     targets = {"unshadowed": None, "shadow 0%": 0.0, "shadow 100%": 1.0,
-               "shadow 100%, writes dry-run": 1.0}
+               "shadow 100%, writes dry-run": 1.0, **dict.fromkeys(QUEUED, 1.0)}
     urls: dict[str, str] = {}
+    worker_urls: dict[str, list[str]] = {}
+    streams: list[dict[str, str]] = []
+    queued: dict[str, list[dict[str, float]]] = {name: [] for name in QUEUED}
     try:
         legacy = legacy_process(database, work).start()
         servers.append(legacy)
@@ -93,14 +134,24 @@ def run() -> str:
             routes_file.write_text(routes_text(sample, dry_run="dry-run" in name))
             metrics = work / f"metrics-{len(urls)}"
             metrics.mkdir()
+            env = queue_env() if name in QUEUED else {}
+            streams.append(env)
             proxy = proxy_process(routes_file, database, work, metrics, LEGACY_URL=legacy.url,
-                                  WEB_CONCURRENCY="2", GUNICORN_THREADS="16").start()
+                                  WEB_CONCURRENCY="2", GUNICORN_THREADS="16", **env).start()
             servers.append(proxy)
             urls[name] = proxy.url
+            for _ in range(QUEUED.get(name, 0)):
+                worker = worker_process(database, work, nice=10, concurrency=2,
+                                        ROUTES_FILE=str(routes_file), LEGACY_URL=legacy.url,
+                                        **env).start()
+                servers.append(worker)
+                worker_urls.setdefault(name, []).append(worker.url)
         runs: dict[str, list[dict[str, float]]] = {name: [] for name in targets if
                                                    "dry-run" not in name}
         for _ in range(ROUNDS):
             for name in runs:
+                if name in QUEUED:
+                    before, started = queue_counts(urls[name], worker_urls[name]), time.monotonic()
                 busy = wrk.run(binaries["wrk"], urls[name] + PATH, connections=CONNECTIONS,
                                threads=2, seconds=SECONDS)
                 single = wrk.run(binaries["wrk"], urls[name] + PATH, connections=1, threads=1,
@@ -112,6 +163,17 @@ def run() -> str:
                 print(f"{name}: {busy.rps:,.0f} rps, p99 {busy.p99_ms:.2f} ms,"
                       f" c=1 p50 {single.p50_ms:.3f} ms, paced p50 {p50_paced:.2f} ms",
                       flush=True)
+                if name in QUEUED:
+                    after = drained(urls[name], worker_urls[name])
+                    spent = time.monotonic() - started
+                    shadowed = (after["published"] - before["published"]
+                                + after["skipped"] - before["skipped"])
+                    queued[name].append({
+                        "per_s": (after["compared"] - before["compared"]) / spent,
+                        "lag_p50": after["lag_p50"], "lag_p99": after["lag_p99"],
+                        "compared": (after["compared"] - before["compared"]) / shadowed,
+                        "skipped": (after["skipped"] - before["skipped"]) / shadowed})
+                    print(f"{name}: {queued[name][-1]}", flush=True)
         with httpx.Client(base_url=legacy.url) as client:
             token = client.post("/api/users/login", json={"user": {
                 "email": "bench@example.com", "password": "bench-password"}}).json()["user"][
@@ -122,6 +184,9 @@ def run() -> str:
     finally:
         for server in reversed(servers):
             server.stop()
+        for env in streams:
+            if env:
+                drop_stream(env)
         factory.drop_all()
     base = {k: statistics.median(r[k] for r in runs["unshadowed"])
             for k in ("p50_c1", "p50_paced")}
@@ -138,6 +203,12 @@ def run() -> str:
     lines += ["", "| POST /api/articles/:slug/comments through | p50 ms | p99 ms |",
               "|---|---:|---:|"]
     lines += [f"| {name} | {p50:.2f} | {p99:.2f} |" for name, (p50, p99) in writes.items()]
+    lines += ["", "| queued shadow, GET through | comparisons/s (load start to drained) |"
+              " lag p50 / p99 ms | compared | skipped |", "|---|---:|---:|---:|---:|"]
+    for name, numbers in queued.items():
+        m = {k: statistics.median(n[k] for n in numbers) for k in numbers[0]}
+        lines.append(f"| {name} | {m['per_s']:,.0f} | {m['lag_p50']:,.0f} /"
+                     f" {m['lag_p99']:,.0f} | {m['compared']:.1%} | {m['skipped']:.1%} |")
     return (f"Machine: {machine.describe('nginx', binaries['wrk'])}\n\nwrk, {ROUNDS} rounds"
             f" interleaved (medians), {SECONDS} s each after a 1 s warm-up; proxies with 2"
             f" gthread workers x 16 threads; legacy and the parity store on PostgreSQL; 20"

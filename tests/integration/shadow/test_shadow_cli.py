@@ -49,7 +49,9 @@ def test_report_table(filled: str) -> None:
     assert line.split()[6:8] == ["0", "0"]
     assert "50.0" in line
     assert "1  body.profile.bio" in output
-    assert line.endswith("1.50x")  # candidate p99 30 ms / control p99 20 ms
+    # candidate p99 30 ms / control p99 20 ms; then the lag: none, nothing was queued
+    assert line.split()[-2:] == ["1.50x", "-"]
+    assert header.split()[-4:] == ["ratio", "lag", "p50/p99", "ms"]
     assert f"Not covered, {ROUTE}: only status 200 seen" in output
 
 

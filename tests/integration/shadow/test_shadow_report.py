@@ -183,3 +183,28 @@ def test_coverage_says_what_the_compared_traffic_exercised(engine, make_comparis
     assert coverage.lists == {"body.articles": [0, 1]}
     assert {"body.articles[*].slug", "body.articles[*].title"} <= coverage.filled
     assert coverage.gaps == ["only status 200 seen"]
+
+
+def test_queued_comparisons_are_stored_once_by_key_with_their_lag(engine, make_comparison
+                                                                  ) -> None:
+    """A claimed exchange compared twice (its first worker died after storing, before the
+    ack) is stored once; the report shows the queue's lag and the share shed."""
+    from dataclasses import replace
+
+    store = ParityStore(engine)
+    keyed = [replace(make_comparison(ARTICLE, ARTICLE, route=ROUTE, request_id=f"q{n}"),
+                     key=f"17000-{n}", lag=n / 10) for n in range(1, 11)]
+    assert store.record(keyed[:6]) == 6
+    assert store.record(keyed[4:] + [keyed[9]]) == 4  # 4 and 5 stored already; 9 twice here
+    shed = make_comparison(ARTICLE, ARTICLE, route=ROUTE, outcome=Outcome.SKIPPED_OVERLOAD)
+    assert store.record([shed, shed]) == 2  # unkeyed (in-process) rows are never filtered
+    with engine.connect() as connection:
+        keys = connection.execute(sa.text(
+            "SELECT exchange_key FROM parity_comparisons WHERE exchange_key IS NOT NULL"
+        )).scalars().all()
+    assert sorted(keys) == sorted(f"17000-{n}" for n in range(1, 11))
+    report = route_report(engine, ROUTE, NOW - timedelta(hours=1))
+    assert (report.lag_p50, report.lag_p99) == (500.0, 1000.0)
+    assert report.skipped_pct == round(100 * 2 / 12, 2)
+    row = report.as_dict()
+    assert (row["lag_p50_ms"], row["lag_p99_ms"], row["skipped_pct"]) == (500.0, 1000.0, 16.67)

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from tests.support.processes import ServerProcess, proxy_process
+from tests.support.shadow_queue import drop_stream, queue_env, worker_process
 
 
 @pytest.fixture
@@ -37,6 +38,9 @@ def start_shadow_proxy(
     yield start
     for server in started:
         server.stop()
+    for server in started:  # after the stop: a running publisher would make it again
+        if "SHADOW_QUEUE_STREAM" in server.env:
+            drop_stream(server.env)
 
 
 @pytest.fixture
@@ -51,3 +55,38 @@ def http() -> Iterator[Callable[[str], httpx.Client]]:
     yield open_client
     for client in clients:
         client.close()
+
+
+@pytest.fixture(params=["in-process", "queued"])
+def shadow_path(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
+    """Run the test on each shadow path: the environment a proxy needs for it ({}: the
+    in-process Mirror; else a stream of its own on the shared Redis, see ``start_worker``)."""
+    if request.param == "in-process":
+        yield {}
+        return
+    env = queue_env()
+    yield env
+    drop_stream(env)
+
+
+@pytest.fixture
+def start_worker(artifacts_dir: Path) -> Iterator[Callable[..., ServerProcess]]:
+    """Start ``start_worker(proxy, app=..., concurrency=..., claim_idle=...)``: a shadow worker
+    on the proxy's stream, route table, legacy and database (a no-op without a queue)."""
+    started: list[ServerProcess] = []
+
+    def start(proxy: ServerProcess, **options: object) -> ServerProcess | None:
+        env = {name: value for name, value in proxy.env.items()
+               if name.startswith("SHADOW_") or name in ("ROUTES_FILE", "LEGACY_URL")}
+        if "SHADOW_QUEUE_URL" not in env:
+            return None
+        worker = worker_process(proxy.env["DATABASE_URL"], artifacts_dir,
+                                **options, **env).start()  # type: ignore[arg-type]
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.stop()
+    for worker in started:
+        drop_stream(worker.env)

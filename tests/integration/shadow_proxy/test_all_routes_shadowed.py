@@ -1,5 +1,6 @@
 """Every route shadowed (legacy serves, Flask compared, writes dry-run): the Postman suite
-and the comparative scenarios pass through the proxy and parity is 100% on every route."""
+and the comparative scenarios pass through the proxy and parity is 100% on every route,
+with the in-process Mirror and through the queue (reads compared by a shadow worker)."""
 
 from __future__ import annotations
 
@@ -36,11 +37,14 @@ def test_postman_and_scenarios_through_the_shadow_proxy_match_fully(
     databases: DatabaseFactory,
     start_legacy: Callable[..., ServerProcess],
     start_shadow_proxy: Callable[..., ServerProcess],
+    start_worker: Callable[..., ServerProcess | None],
+    shadow_path: dict[str, str],
     artifacts_dir: Path,
 ) -> None:
     database = databases.create("postgresql")
     legacy = start_legacy(database)
-    proxy = start_shadow_proxy(shadowed_routes(), database, legacy.url)
+    proxy = start_shadow_proxy(shadowed_routes(), database, legacy.url, **shadow_path)
+    worker = start_worker(proxy)
     assert_postman_passes(proxy.url + "/api")
     log = artifacts_dir / "shadow-scenarios.jsonl"
     assert run_all(proxy.url, log) > 50
@@ -57,3 +61,10 @@ def test_postman_and_scenarios_through_the_shadow_proxy_match_fully(
                 or row["skipped_overload"] or row["skipped_unsafe"]}
     assert not problems, json.dumps(problems, indent=1)[:6000]
     assert "Traceback" not in proxy.log()
+    if worker is not None:  # the reads went through the queue, each stored once
+        stored = comparisons(database)
+        keyed = [row["exchange_key"] for row in stored if row["exchange_key"]]
+        assert len(keyed) == len(set(keyed)) > 150
+        assert all(row["method"] in ("GET", "HEAD", "OPTIONS") for row in stored
+                   if row["exchange_key"])
+        assert "Traceback" not in worker.log()

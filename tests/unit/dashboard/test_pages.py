@@ -295,3 +295,36 @@ def test_the_legacy_page_shows_what_the_cli_shows(served, login):
     page = client.get("/_strangler/legacy?window=1h").get_data(as_text=True)
     assert status["verdict"] in page
     assert 'data-route="GET /old/:param" data-kind="request"' in page
+
+
+def test_the_queue_lag_and_the_skipped_share_are_shown(make_app, databases, login):
+    """Queued comparisons carry their lag; shed requests are a share of their own, so a
+    shed comparison is never read as a match."""
+    from dataclasses import replace
+
+    from backend.database import database_url
+    from rollout.dashboard.accounts import create_user
+    from rollout.dashboard.models import Role
+    from shadow import Comparison, Observation, Outcome, ParityStore, Result
+    from tests.support.dashboard import PASSWORD
+
+    app = make_app(SQLALCHEMY_DATABASE_URI=database_url(databases.create("sqlite")),
+                   READY_COMPARISONS=10)
+    with app.app_context():
+        create_user("otto", PASSWORD, Role.OPERATOR)
+        control = Observation(200, [], b"{}", 0.005)
+        queued = [Comparison.of(TAGS, "GET", "legacy", control, Result(Outcome.MATCH),
+                                candidate=control, candidate_seconds=0.005, key=f"1-{n}",
+                                lag=n / 100) for n in range(1, 7)]
+        shed = Comparison.of(TAGS, "GET", "legacy", control, Result(Outcome.SKIPPED_OVERLOAD))
+        ParityStore(db.engine).record([*queued, shed, replace(shed)])
+    client = app.test_client()
+    login(client, "otto")
+    row = next(r for r in client.get("/_strangler/api/overview?window=1h").get_json()["routes"]
+               if r["route"] == TAGS)
+    assert (row["skipped_pct"], row["lag_p50_ms"], row["lag_p99_ms"]) == (25.0, 30.0, 60.0)
+    page = client.get("/_strangler/").get_data(as_text=True)
+    assert '<td class="num skipped">25.00%</td>' in page
+    route_page = client.get("/_strangler/routes/GET/api/tags").get_data(as_text=True)
+    assert '<dd id="skipped">25.00%</dd>' in route_page
+    assert '<dd id="lag">30.0 / 60.0 ms</dd>' in route_page

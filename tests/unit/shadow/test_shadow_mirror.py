@@ -264,3 +264,30 @@ def test_a_base_exception_timeout_counts_as_timeout(mirror, recorder, control) -
     wait_idle(mirror)
     assert submit(mirror, control, lambda: control) is Submission.MIRRORED  # the pool still works
     assert recorder.wait(2)[1].outcome is Outcome.MATCH
+
+
+def test_judge_excuses_a_queued_read_only_when_the_data_provably_moved() -> None:
+    """A queued read compared late: control A, then the data moved twice (candidate saw B, the
+    control asked again C). Excused only when the control's own answer moved and both sides
+    asked again agree; a candidate differing on data that did not move is never excused."""
+    from shadow.exchange import Exchange
+    from shadow.mirror import judge
+    from shadow.observation import Observation, Outcome
+    from shadow.rules import Rules
+
+    def answer(count: int) -> Observation:
+        return Observation(200, [("Content-Type", "application/json")],
+                           b'{"favoritesCount":%d}' % count, 0.01)
+
+    exchange = Exchange(route="GET /api/articles/:slug", method="GET")
+    a, b, c = answer(1), answer(2), answer(3)
+
+    def run(recheck: Observation, again: Observation | None) -> Outcome:
+        return judge(exchange, a, b, Rules(), answered=0.0, recheck=lambda: recheck,
+                     again=None if again is None else (lambda: again)).outcome
+
+    assert run(c, c) is Outcome.IGNORED  # moved (A -> C), and both now say C
+    assert run(c, None) is Outcome.MISMATCH  # the Mirror's rule alone: C is not B
+    assert run(a, a) is Outcome.MISMATCH  # the control did not move: the candidate differs
+    assert run(c, b) is Outcome.MISMATCH  # moved, but the candidate still differs
+    assert run(b, None) is Outcome.IGNORED  # the recheck as before: the control now says B
