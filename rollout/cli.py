@@ -368,3 +368,5 @@ users_group = LazyGroup("users", _users_commands, help="Accounts of the parity d
 cli.add_command(routes)
 cli.add_command(users_group)
 cli.add_command(parity_group)
+cli.add_command(LazyGroup("edge", lambda: __import__("rollout.edge").edge.edge.commands,
+                          help="The nginx edge rendered from routes.yaml."))

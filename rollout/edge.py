@@ -1,0 +1,93 @@
+"""``strangler edge``: the nginx edge rendered from routes.yaml (proxy/edge_routes.py).
+
+``strangler edge nginx`` prints (or writes) the configuration; ``strangler edge watch`` keeps
+a running nginx's configuration in step with routes.yaml (docs/deploy.md, "The edge").
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import click
+
+from proxy.edge_routes import EdgeSettings, render, write
+from proxy.edge_watch import EdgeWatcher
+from proxy.validation import RouteFileError, load_table
+from shadow import settings as declared
+
+
+def _address(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme != "http" or not parts.hostname:
+        raise click.ClickException(f"legacy must be an http:// URL for the edge, got {url!r}")
+    return f"{parts.hostname}:{parts.port or 80}"
+
+
+def _options(command: click.Command) -> click.Command:
+    for option in reversed([
+        click.option("--routes", "routes", type=click.Path(path_type=Path, dir_okay=False),
+                     help="routes.yaml (default: ROUTES_FILE)"),
+        click.option("--listen", default="127.0.0.1:8080", show_default=True,
+                     help="address:port nginx listens on"),
+        click.option("--proxy", "proxy_address", default="127.0.0.1:8001", show_default=True,
+                     help="the Python proxy's address:port"),
+        click.option("--legacy", "legacy_address",
+                     help="legacy's address:port (default: LEGACY_URL, else routes.yaml's)"),
+        click.option("--prefix", type=click.Path(path_type=Path, file_okay=False),
+                     help="nginx's own directory for pid, temp files and logs"),
+        click.option("--access-log", default="/dev/stdout", show_default=True,
+                     help="where the JSON access log goes"),
+        click.option("--user", help="the workers' user when nginx starts as root"),
+    ]):
+        command = option(command)
+    return command
+
+
+def _prepare(routes: Path | None, listen: str, proxy_address: str, legacy_address: str | None,
+             prefix: Path | None, access_log: str, user: str | None
+             ) -> tuple[Path, EdgeSettings]:
+    settings = declared.read()
+    path = routes or Path(settings.routes_file)
+    try:
+        table = load_table(path.read_text(), str(path), None)
+    except (OSError, RouteFileError) as error:
+        raise click.ClickException(str(error)) from error
+    legacy = legacy_address or _address(settings.legacy_url or table.config.legacy.url)
+    edge = EdgeSettings.from_settings(
+        settings, listen=listen, proxy=proxy_address, legacy=legacy,
+        prefix=prefix.resolve() if prefix else None, access_log=access_log, user=user,
+        error_log=str(prefix.resolve() / "error.log") if prefix else None)
+    return path, edge
+
+
+@click.group("edge", help="The nginx edge rendered from routes.yaml.")
+def edge() -> None:
+    """``strangler edge ...``."""
+
+
+@edge.command("nginx")
+@_options
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+              help="write here (atomically) instead of printing")
+def nginx_command(output: Path | None, **options: object) -> None:
+    """Render nginx.conf: plain legacy routes straight to legacy, the rest to the proxy."""
+    path, settings = _prepare(**options)  # type: ignore[arg-type]
+    table = load_table(path.read_text(), str(path), None)
+    if output is None:
+        sys.stdout.write(render(table, settings))
+    else:
+        write(table, settings, output)
+
+
+@edge.command("watch")
+@_options
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="the nginx.conf the running nginx reads")
+@click.option("--nginx", "nginx_binary", default="nginx", show_default=True)
+@click.option("--interval", default=0.1, show_default=True, help="seconds between polls")
+def watch_command(output: Path, nginx_binary: str, interval: float, **options: object) -> None:
+    """Re-render, check (nginx -t) and reload nginx whenever routes.yaml changes."""
+    path, settings = _prepare(**options)  # type: ignore[arg-type]
+    EdgeWatcher(path, output, settings, nginx_binary, interval).run()
