@@ -76,7 +76,7 @@ class EdgeSettings:
                   "send_timeout": settings.client_send_timeout,  # type: ignore[attr-defined]
                   "dashboard_prefix": settings.dashboard_prefix}  # type: ignore[attr-defined]
         values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)  # type: ignore[arg-type]
+        return cls(**values)
 
 
 def plain_legacy(entry: RouteEntry) -> bool:
@@ -105,11 +105,12 @@ def _route_rule(route: Route, methods: str) -> tuple[str, str]:
             path.append(f"/$edge_p{number}")
         else:
             regex.append("/+" + _literal(segment))
-            path.append("/" + segment)
+            path.append("/" + segment.replace("$", "${edge_dollar}"))  # '$' is no variable
     tail = "/*" if pattern.segments else "/+"
     rule = f"^{methods} (?i){''.join(regex)}{tail}{QUERY}"
     if plain_legacy(route.entry):
-        return rule, f"legacy|{route.template}|{''.join(path) or '/'}$is_args$args"
+        label = route.template.replace("$", "${edge_dollar}")
+        return rule, f"legacy|{label}|{''.join(path) or '/'}$is_args$args"
     return rule, PROXY
 
 
@@ -128,9 +129,8 @@ def decision_rules(table: RouteTable, dashboard_prefix: str = "/_strangler"
         ("^[^ ]+ [^?]*/[.][.]?(?:/|[?]|$)", PROXY),  # dot segments
         ("^OPTIONS ", PROXY),
     ]
-    for method in METHODS:
-        if method == "OPTIONS":
-            continue
+    # HEAD's own routes come before GET's, which HEAD follows when none of its own matches.
+    for method in ("HEAD", *(m for m in METHODS if m not in ("HEAD", "OPTIONS"))):
         methods = "(?:GET|HEAD)" if method == "GET" else method
         mine = [r for r in table.routes if r.pattern.method == method]
         # The proxy's precedence: per length, literals before parameters, left to right
@@ -183,6 +183,10 @@ http {{
     map $http_x_request_id $edge_request_id {{
         "~^[A-Za-z0-9._:@/+=-]{{1,128}}$" $http_x_request_id;
         default $request_id;
+    }}
+
+    geo $edge_dollar {{
+        default "$";
     }}
 
     # Who serves: "proxy", or "legacy|ROUTE|CANONICAL-PATH" (rules: proxy/edge_routes.py).

@@ -7,7 +7,9 @@ a running nginx's configuration in step with routes.yaml (docs/deploy.md, "The e
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import click
@@ -17,6 +19,8 @@ from proxy.edge_watch import EdgeWatcher
 from proxy.validation import RouteFileError, load_table
 from shadow import settings as declared
 
+F = TypeVar("F", bound=Callable[..., Any])
+
 
 def _address(url: str) -> str:
     parts = urlsplit(url)
@@ -25,7 +29,7 @@ def _address(url: str) -> str:
     return f"{parts.hostname}:{parts.port or 80}"
 
 
-def _options(command: click.Command) -> click.Command:
+def _options(command: F) -> F:
     for option in reversed([
         click.option("--routes", "routes", type=click.Path(path_type=Path, dir_okay=False),
                      help="routes.yaml (default: ROUTES_FILE)"),
