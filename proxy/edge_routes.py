@@ -53,7 +53,7 @@ class EdgeSettings:
 
     listen: str = "127.0.0.1:8080"
     proxy: str = "127.0.0.1:8001"
-    legacy: str = "127.0.0.1:3000"
+    legacy: str | None = None  # legacy's address:port; None: routes.yaml's legacy.url
     prefix: Path | None = None  # nginx's own directory (pid, temp files, logs); None: defaults
     access_log: str = "/dev/stdout"
     error_log: str = "stderr"
@@ -77,6 +77,15 @@ class EdgeSettings:
                   "dashboard_prefix": settings.dashboard_prefix}  # type: ignore[attr-defined]
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
+
+
+def legacy_address(url: str) -> str:
+    """Return ``host:port`` of an http:// URL, as nginx's ``server`` directive takes it."""
+    scheme, _, rest = url.partition("://")
+    if scheme != "http" or not rest:
+        raise ValueError(f"the edge reaches legacy over http:// only, got {url!r}")
+    netloc = rest.split("/", 1)[0]
+    return netloc if ":" in netloc.rsplit("]", 1)[-1] else netloc + ":80"
 
 
 def plain_legacy(entry: RouteEntry) -> bool:
@@ -150,6 +159,7 @@ def _seconds(value: float) -> str:
 def render(table: RouteTable, edge: EdgeSettings) -> str:
     """Return the whole nginx.conf of the edge for ``table``."""
     timeouts = table.config.legacy.timeouts
+    legacy = edge.legacy or legacy_address(table.config.legacy.url)
     rules = "\n".join(f'        "~{regex}" "{decision}";'
                       for regex, decision in decision_rules(table, edge.dashboard_prefix))
     prefix = edge.prefix
@@ -160,6 +170,7 @@ def render(table: RouteTable, edge: EdgeSettings) -> str:
             ("uwsgi", "uwsgi"), ("scgi", "scgi")))
     pid = f"{prefix}/nginx.pid" if prefix is not None else "/run/nginx.pid"
     user = f"user {edge.user};\n" if edge.user else ""
+    access_log = "off" if edge.access_log == "off" else f"{edge.access_log} strangler_edge"
     return f"""\
 # The edge, rendered by `strangler edge nginx` from routes.yaml (version {table.version}).
 # Do not edit: `strangler edge watch` renders it again whenever routes.yaml changes.
@@ -215,7 +226,7 @@ http {{
         '"bytes":$body_bytes_sent,"seconds":$request_time,"side":"$edge_side",'
         '"route":"$edge_route","upstream":"$upstream_addr",'
         '"upstream_status":"$upstream_status","upstream_seconds":"$upstream_response_time"}}';
-    access_log {edge.access_log} strangler_edge;
+    access_log {access_log};
 
     # Limits and deadlines: the proxy's (PROXY_MAX_BODY_BYTES, PROXY_CLIENT_*_TIMEOUT).
     client_max_body_size {edge.max_body};
@@ -237,7 +248,7 @@ http {{
         keepalive_timeout 20s;  # shorter than gunicorn's keep-alive: nginx closes first
     }}
     upstream strangler_legacy {{
-        server {edge.legacy};
+        server {legacy};
         keepalive 64;
         keepalive_timeout 4s;  # shorter than Node's 5 s keep-alive
     }}

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +33,8 @@ class EdgeWatcher:
     interval: float = 0.1
     version: str | None = None
     last_error: str | None = None
+    reloads: int = 0
+    refusals: int = 0
     _stamp: tuple[int, int, int] | None = field(default=None, repr=False)
 
     def _nginx(self, config: Path, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -54,7 +56,11 @@ class EdgeWatcher:
             for temp in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
                 (self.edge.prefix / temp).mkdir(parents=True, exist_ok=True)
         candidate = self.config.with_name(self.config.name + ".candidate")
-        candidate.write_text(render(table, self.edge))
+        try:
+            text = render(table, self.edge)
+        except ValueError as error:  # e.g. legacy.url over https
+            return self._refuse(f"cannot render: {error}")
+        candidate.write_text(text)
         checked = self._nginx(candidate, "-t")
         if checked.returncode != 0:
             return self._refuse(f"nginx -t refused the render: {checked.stderr.strip()}")
@@ -63,6 +69,7 @@ class EdgeWatcher:
         return True
 
     def _refuse(self, message: str) -> bool:
+        self.refusals += 1
         if message != self.last_error:
             log_event("edge_render_refused", file=str(self.routes), error=message)
         self.last_error = message
@@ -74,6 +81,7 @@ class EdgeWatcher:
         if done.returncode != 0:
             self._refuse(f"nginx -s reload failed: {done.stderr.strip()}")
         else:
+            self.reloads += 1
             log_event("edge_reloaded", file=str(self.config), version=self.version)
 
     def check(self) -> bool:
@@ -92,9 +100,12 @@ class EdgeWatcher:
         self.reload()
         return True
 
-    def run(self, stop_after: float | None = None) -> None:
-        """Poll routes.yaml every ``interval`` seconds (forever, or ``stop_after`` seconds)."""
-        ends = None if stop_after is None else time.monotonic() + stop_after
-        while ends is None or time.monotonic() < ends:
-            self.check()
-            time.sleep(self.interval)
+    def run(self, stop: threading.Event | None = None) -> None:
+        """Poll routes.yaml every ``interval`` seconds, until ``stop`` is set (or forever)."""
+        stop = stop or threading.Event()
+        while not stop.is_set():
+            try:
+                self.check()
+            except OSError as error:  # the watcher outlives a vanished file or a full disk
+                self._refuse(f"{type(error).__name__}: {error}")
+            stop.wait(self.interval)

@@ -10,23 +10,16 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import click
 
+from proxy import edge_routes
 from proxy.edge_routes import EdgeSettings, render, write
 from proxy.edge_watch import EdgeWatcher
 from proxy.validation import RouteFileError, load_table
 from shadow import settings as declared
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _address(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme != "http" or not parts.hostname:
-        raise click.ClickException(f"legacy must be an http:// URL for the edge, got {url!r}")
-    return f"{parts.hostname}:{parts.port or 80}"
 
 
 def _options(command: F) -> F:
@@ -55,10 +48,15 @@ def _prepare(routes: Path | None, listen: str, proxy_address: str, legacy_addres
     settings = declared.read()
     path = routes or Path(settings.routes_file)
     try:
-        table = load_table(path.read_text(), str(path), None)
+        load_table(path.read_text(), str(path), None)
     except (OSError, RouteFileError) as error:
         raise click.ClickException(str(error)) from error
-    legacy = legacy_address or _address(settings.legacy_url or table.config.legacy.url)
+    legacy = legacy_address
+    if legacy is None and settings.legacy_url:  # LEGACY_URL; else routes.yaml's, per render
+        try:
+            legacy = edge_routes.legacy_address(settings.legacy_url)
+        except ValueError as error:
+            raise click.ClickException(str(error)) from error
     edge = EdgeSettings.from_settings(
         settings, listen=listen, proxy=proxy_address, legacy=legacy,
         prefix=prefix.resolve() if prefix else None, access_log=access_log, user=user,

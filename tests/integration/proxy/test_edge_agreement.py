@@ -19,10 +19,8 @@ the proxy's own decision (``canonical_segments`` and ``RouteTable.decide``):
 from __future__ import annotations
 
 import itertools
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -31,8 +29,8 @@ from proxy.edge_routes import EdgeSettings, write
 from proxy.patterns import BadPath, canonical_segments, raw_path
 from proxy.table import RouteTable
 from proxy.validation import load_table
-from tests.performance.proxy.tools import require
 from tests.support import rawhttp
+from tests.support.edge import nginx_on, recorder
 from tests.support.processes import ServerProcess, free_port
 
 ROUTES = """\
@@ -87,46 +85,10 @@ PATHS = (
 )
 
 
-class Recorder(BaseHTTPRequestHandler):
-    """Answer every request with who we are and the target we received (headers only)."""
-
-    protocol_version = "HTTP/1.1"
-    name = ""
-
-    def _answer(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
-        self.send_response(200)
-        self.send_header("X-Upstream", self.name)
-        # The target as received (latin-1), from the request line: http.server's ``path``
-        # collapses a leading '//'.
-        self.send_header("X-Target", self.requestline.split(" ")[1])
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    do_GET = do_HEAD = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _answer
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        pass
-
-
-def _recorder(name: str) -> Iterator[ThreadingHTTPServer]:
-    handler = type(f"{name}Recorder", (Recorder,), {"name": name})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server
-    server.shutdown()
-    server.server_close()
-
-
 @pytest.fixture(scope="module")
 def upstreams() -> Iterator[tuple[int, int]]:
-    legacy, proxy = _recorder("legacy"), _recorder("proxy")
-    legacy_server, proxy_server = next(legacy), next(proxy)
-    yield legacy_server.server_address[1], proxy_server.server_address[1]
-    for generator in (legacy, proxy):
-        next(generator, None)
+    with recorder("legacy") as legacy, recorder("proxy") as proxy:
+        yield legacy, proxy
 
 
 @dataclass
@@ -138,7 +100,6 @@ class Edge:
 @pytest.fixture(scope="module", params=list(TABLES))
 def edge(request: pytest.FixtureRequest, upstreams: tuple[int, int],
          tmp_path_factory: pytest.TempPathFactory) -> Iterator[Edge]:
-    nginx = require("nginx")["nginx"]
     table = load_table(ROUTES % TABLES[request.param], "routes.yaml", None)
     prefix = tmp_path_factory.mktemp("edge")
     port = free_port()
@@ -148,9 +109,7 @@ def edge(request: pytest.FixtureRequest, upstreams: tuple[int, int],
                             access_log=str(prefix / "access.log"),
                             error_log=str(prefix / "error.log"))
     config = write(table, settings, prefix / "nginx.conf")
-    server = ServerProcess("nginx", [nginx, "-p", str(prefix), "-c", str(config), "-e",
-                                     str(prefix / "error.log")],
-                           port=port, ready_path="/_edge/health", log_dir=prefix).start()
+    server = nginx_on(config, prefix, port).start()
     yield Edge(table, server)
     server.stop()
 
