@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from tests.performance.proxy.tools import require
-from tests.support.processes import ServerProcess
+from tests.support.processes import ServerProcess, free_port
 
 
 class Recorder(BaseHTTPRequestHandler):
@@ -56,4 +56,23 @@ def nginx_on(config: Path, prefix: Path, port: int) -> ServerProcess:
     nginx = require("nginx")["nginx"]
     return ServerProcess("nginx", [nginx, "-p", str(prefix), "-c", str(config), "-e",
                                    str(prefix / "error.log")],
+                         port=port, ready_path="/_edge/health", log_dir=prefix)
+
+
+def edge_process(nginx: str, routes: Path, legacy_url: str, proxy_url: str, prefix: Path, *,
+                 workers: int | str = "auto", access_log: str | None = None) -> ServerProcess:
+    """Return (not started) nginx on the edge ``strangler edge nginx`` renders from ``routes``."""
+    from proxy.edge_routes import EdgeSettings, legacy_address, write
+    from proxy.validation import load_table
+
+    port = free_port()
+    prefix.mkdir(parents=True, exist_ok=True)
+    settings = EdgeSettings(listen=f"127.0.0.1:{port}", proxy=legacy_address(proxy_url),
+                            legacy=legacy_address(legacy_url), prefix=prefix,
+                            workers=str(workers), error_log=str(prefix / "error.log"),
+                            access_log=access_log or str(prefix / "access.log"))
+    config = write(load_table(routes.read_text(), str(routes), None), settings,
+                   prefix / "nginx.conf")
+    return ServerProcess("edge", [nginx, "-p", str(prefix), "-c", str(config), "-e",
+                                  str(prefix / "error.log")],
                          port=port, ready_path="/_edge/health", log_dir=prefix)
