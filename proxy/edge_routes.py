@@ -221,11 +221,11 @@ http {{
     # The access log: one JSON object a request, with the proxy's labels (route, side) for
     # the requests the edge sends to legacy; proxy.edge_log counts those for Prometheus.
     log_format strangler_edge escape=json
-        '{{"time":"$time_iso8601","request_id":"$edge_request_id","client":"$remote_addr",'
-        '"method":"$request_method","uri":"$request_uri","status":$status,'
-        '"bytes":$body_bytes_sent,"seconds":$request_time,"side":"$edge_side",'
-        '"route":"$edge_route","upstream":"$upstream_addr",'
-        '"upstream_status":"$upstream_status","upstream_seconds":"$upstream_response_time"}}';
+        '{{"time":"$time_iso8601","request_id":"$edge_request_id","method":"$request_method",'
+        '"route":"$edge_route","side":"$edge_side","status":$status,"seconds":$request_time,'
+        '"upstream_seconds":"$upstream_response_time","client":"$remote_addr",'
+        '"uri":"$request_uri","bytes":$body_bytes_sent,"upstream":"$upstream_addr",'
+        '"upstream_status":"$upstream_status"}}';
     access_log {access_log};
 
     # Limits and deadlines: the proxy's (PROXY_MAX_BODY_BYTES, PROXY_CLIENT_*_TIMEOUT).

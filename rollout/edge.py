@@ -93,3 +93,23 @@ def watch_command(output: Path, nginx_binary: str, interval: float, **options: o
     """Re-render, check (nginx -t) and reload nginx whenever routes.yaml changes."""
     path, settings = _prepare(**options)  # type: ignore[arg-type]
     EdgeWatcher(path, output, settings, nginx_binary, interval).run()
+
+
+@edge.command("metrics")
+@click.option("--log", "log_file", required=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="the edge's JSON access log (the file nginx writes)")
+@click.option("--listen", default="127.0.0.1:9145", show_default=True,
+              help="address:port of this exporter's /metrics")
+@click.option("--from-start", is_flag=True, help="count the lines already in the file too")
+def metrics_command(log_file: Path, listen: str, from_start: bool) -> None:
+    """Serve the proxy's request series for the requests the edge sent straight to legacy."""
+    import threading
+
+    from prometheus_client import start_http_server
+
+    from proxy.edge_log import EdgeMetrics, run
+
+    metrics = EdgeMetrics()
+    host, _, port = listen.rpartition(":")
+    start_http_server(int(port), host or "127.0.0.1", registry=metrics.registry)
+    run(log_file, metrics, threading.Event(), from_start=from_start)
