@@ -65,6 +65,10 @@ class EdgeSettings:
     send_timeout: float = 30.0  # PROXY_CLIENT_SEND_TIMEOUT
     dashboard_prefix: str = "/_strangler"  # STRANGLER_DASHBOARD_PREFIX
     per_client: int = 1000  # connections one client address may hold
+    requests_per_second: int | None = None  # per client address (burst as large); None: no cap
+    # A file defining ``upstream strangler_proxy`` (blue-green: deploy/compose/edge-switch
+    # writes it); None: the upstream is ``proxy``.
+    proxy_upstream_file: str | None = None
     daemon: bool = False
 
     @classmethod
@@ -171,6 +175,21 @@ def render(table: RouteTable, edge: EdgeSettings) -> str:
     pid = f"{prefix}/nginx.pid" if prefix is not None else "/run/nginx.pid"
     user = f"user {edge.user};\n" if edge.user else ""
     access_log = "off" if edge.access_log == "off" else f"{edge.access_log} strangler_edge"
+    if edge.proxy_upstream_file is not None:
+        proxy_upstream = f"    include {edge.proxy_upstream_file};  # upstream strangler_proxy"
+    else:
+        proxy_upstream = f"""\
+    upstream strangler_proxy {{
+        server {edge.proxy};
+        keepalive 64;
+        keepalive_timeout 20s;  # shorter than gunicorn's keep-alive: nginx closes first
+    }}"""
+    rate_zone = rate_limit = ""
+    if edge.requests_per_second is not None:
+        rate = edge.requests_per_second
+        rate_zone = (f"    limit_req_zone $binary_remote_addr zone=edge_requests:10m"
+                     f" rate={rate}r/s;\n    limit_req_status 429;\n")
+        rate_limit = f"        limit_req zone=edge_requests burst={rate} nodelay;\n"
     return f"""\
 # The edge, rendered by `strangler edge nginx` from routes.yaml (version {table.version}).
 # Do not edit: `strangler edge watch` renders it again whenever routes.yaml changes.
@@ -241,12 +260,8 @@ http {{
     reset_timedout_connection on;
     limit_conn_zone $binary_remote_addr zone=edge_per_client:10m;
     limit_conn_status 429;
-
-    upstream strangler_proxy {{
-        server {edge.proxy};
-        keepalive 64;
-        keepalive_timeout 20s;  # shorter than gunicorn's keep-alive: nginx closes first
-    }}
+{rate_zone}
+{proxy_upstream}
     upstream strangler_legacy {{
         server {legacy};
         keepalive 64;
@@ -279,7 +294,7 @@ http {{
         # One listening socket shared by old and new workers: a reload drops no connection.
         listen {edge.listen} backlog=4096;
         limit_conn edge_per_client {edge.per_client};
-
+{rate_limit}
         location = /_edge/health {{
             access_log off;
             default_type text/plain;

@@ -55,12 +55,15 @@ class EdgeWatcher:
         if self.edge.prefix is not None:
             for temp in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
                 (self.edge.prefix / temp).mkdir(parents=True, exist_ok=True)
-        candidate = self.config.with_name(self.config.name + ".candidate")
         try:
-            text = render(table, self.edge)
+            rendered = render(table, self.edge)
         except ValueError as error:  # e.g. legacy.url over https
             return self._refuse(f"cannot render: {error}")
-        candidate.write_text(text)
+        if self.config.exists() and self.config.read_text() == rendered:  # nginx runs it
+            self.version, self.last_error = table.version, None
+            return False
+        candidate = self.config.with_name(self.config.name + ".candidate")
+        candidate.write_text(rendered)
         checked = self._nginx(candidate, "-t")
         if checked.returncode != 0:
             return self._refuse(f"nginx -t refused the render: {checked.stderr.strip()}")

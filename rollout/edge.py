@@ -37,13 +37,21 @@ def _options(command: F) -> F:
         click.option("--access-log", default="/dev/stdout", show_default=True,
                      help="where the JSON access log goes"),
         click.option("--user", help="the workers' user when nginx starts as root"),
+        click.option("--per-client", type=int, default=1000, show_default=True,
+                     help="connections one client address may hold open"),
+        click.option("--requests-per-second", type=int,
+                     help="requests per second per client address, burst as large"),
+        click.option("--proxy-upstream-file",
+                     help="include this file (it defines `upstream strangler_proxy`, as"
+                          " blue-green's edge-switch writes it) instead of --proxy"),
     ]):
         command = option(command)
     return command
 
 
 def _prepare(routes: Path | None, listen: str, proxy_address: str, legacy_address: str | None,
-             prefix: Path | None, access_log: str, user: str | None
+             prefix: Path | None, access_log: str, user: str | None, per_client: int,
+             requests_per_second: int | None, proxy_upstream_file: str | None
              ) -> tuple[Path, EdgeSettings]:
     settings = declared.read()
     path = routes or Path(settings.routes_file)
@@ -60,6 +68,8 @@ def _prepare(routes: Path | None, listen: str, proxy_address: str, legacy_addres
     edge = EdgeSettings.from_settings(
         settings, listen=listen, proxy=proxy_address, legacy=legacy,
         prefix=prefix.resolve() if prefix else None, access_log=access_log, user=user,
+        per_client=per_client, requests_per_second=requests_per_second,
+        proxy_upstream_file=proxy_upstream_file,
         error_log=str(prefix.resolve() / "error.log") if prefix else None)
     return path, edge
 
@@ -77,10 +87,13 @@ def nginx_command(output: Path | None, **options: object) -> None:
     """Render nginx.conf: plain legacy routes straight to legacy, the rest to the proxy."""
     path, settings = _prepare(**options)  # type: ignore[arg-type]
     table = load_table(path.read_text(), str(path), None)
-    if output is None:
-        sys.stdout.write(render(table, settings))
-    else:
-        write(table, settings, output)
+    try:
+        if output is None:
+            sys.stdout.write(render(table, settings))
+        else:
+            write(table, settings, output)
+    except ValueError as error:  # legacy.url over https
+        raise click.ClickException(str(error)) from error
 
 
 @edge.command("watch")
