@@ -174,7 +174,10 @@ def main() -> None:
                    for name in targets}
     finally:
         for server in reversed(servers):
-            server.stop()
+            try:
+                server.stop(timeout=60)
+            except RuntimeError as error:  # killed; a slow stop must not lose the results
+                print(f"bench: {error}", flush=True)
     report = (f"Machine: {machine.describe(binaries['nginx'], binaries['wrk'])}\n\n"
               f"wrk: {ROUNDS} rounds, each measuring every target in turn (medians shown);"
               f" {SECONDS} s per measurement after a 1 s warm-up, {CONNECTIONS} connections"
