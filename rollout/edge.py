@@ -104,6 +104,9 @@ def nginx_command(output: Path | None, **options: object) -> None:
 @click.option("--interval", default=0.1, show_default=True, help="seconds between polls")
 def watch_command(output: Path, nginx_binary: str, interval: float, **options: object) -> None:
     """Re-render, check (nginx -t) and reload nginx whenever routes.yaml changes."""
+    from proxy.access_log import configure_logging
+
+    configure_logging()  # edge_reloaded / edge_render_refused lines on stderr
     path, settings = _prepare(**options)  # type: ignore[arg-type]
     EdgeWatcher(path, output, settings, nginx_binary, interval).run()
 
