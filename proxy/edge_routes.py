@@ -92,9 +92,22 @@ def legacy_address(url: str) -> str:
     return netloc if ":" in netloc.rsplit("]", 1)[-1] else netloc + ":80"
 
 
+# The settings of a route that only matter when it is compared (shadowed).
+COMPARISON_ONLY = frozenset({"sample", "timeout", "max_in_flight", "calibrate", "writes",
+                             "ignore", "unordered", "headers", "excuse_server_errors"})
+
+
 def plain_legacy(entry: RouteEntry) -> bool:
-    """Return whether the proxy would only pass this route's requests to legacy."""
-    return entry.serve == "legacy" and entry.shadow_side is None
+    """Return whether the proxy would only pass this route's requests to legacy.
+
+    Legacy serves it, nothing compares it, and no other setting is given: a setting this
+    module does not know (a future ``capture``, say) sends the route to the proxy, never
+    around it.
+    """
+    if entry.serve != "legacy" or entry.shadow_side is not None:
+        return False
+    given = set(entry.model_dump(exclude_defaults=True)) - {"route", "serve", "shadow"}
+    return given <= COMPARISON_ONLY
 
 
 def unmatched_to_legacy(table: RouteTable) -> bool:

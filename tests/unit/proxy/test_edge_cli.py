@@ -88,3 +88,18 @@ def test_legacy_over_https_in_routes_yaml_is_refused(routes: Path) -> None:
     routes.write_text(ROUTES.replace("http://127.0.0.1:3999", "https://legacy.example"))
     result = render(routes)
     assert result.exit_code != 0 and "http:// only" in result.output
+
+
+def test_only_known_settings_keep_a_legacy_route_plain() -> None:
+    from proxy.edge_routes import plain_legacy
+    from proxy.schema import RouteEntry
+
+    assert plain_legacy(RouteEntry(route="GET /a", serve="legacy", ignore=["body.x"]))
+    assert not plain_legacy(RouteEntry(route="GET /a", serve="legacy", shadow="flask"))
+    assert not plain_legacy(RouteEntry(route="GET /a", serve="flask"))
+
+    class Captured(RouteEntry):  # a setting added later (issue 16's capture, say)
+        capture: bool = False
+
+    assert plain_legacy(Captured(route="GET /a", serve="legacy"))
+    assert not plain_legacy(Captured(route="GET /a", serve="legacy", capture=True))
