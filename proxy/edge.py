@@ -1,41 +1,42 @@
-"""nginx in front of the proxy: render deploy/nginx.conf.template into a directory of its own.
+"""nginx in front of the proxy and nothing else: the rendered edge with every request proxied.
 
 ``python -m proxy.edge --listen 127.0.0.1:8000 --proxy 127.0.0.1:8001 --prefix DIR`` writes
 ``DIR/nginx.conf`` (and the temp directories nginx needs) and prints the command that runs
-it. ``make run`` uses it when nginx is installed; the tests and ``make hostile`` run the same
-file.
+it. It is the configuration ``strangler edge nginx`` renders (proxy/edge_routes.py: the same
+buffering, limits, timeouts and request ids) for a table that sends every request to the
+proxy, for the tests and ``make hostile``, which study the proxy behind nginx. ``make run``
+and deployments use ``strangler edge nginx``, which also sends plain legacy routes straight to
+legacy.
 """
 
 from __future__ import annotations
 
 import argparse
 import getpass
-import re
 from pathlib import Path
 
-from backend.database import REPO_ROOT
+from proxy.edge_routes import EdgeSettings, write
+from proxy.validation import load_table
 from shadow import settings
 
-TEMPLATE = REPO_ROOT / "deploy" / "nginx.conf.template"
+# Every request to the proxy: no route, and what no route matches is not legacy's to serve.
+ALL_TO_PROXY = "default: flask\nroutes: []\n"
 
 
 def render(listen: str, proxy: str, prefix: Path, *, max_body: int | None = None,
            per_client: int = 1000, workers: int | str = "auto", user: str | None = None
            ) -> Path:
     """Write ``prefix/nginx.conf`` for nginx on ``listen`` in front of the proxy at ``proxy``."""
-    if max_body is None:
-        max_body = settings.read().max_body_bytes  # PROXY_MAX_BODY_BYTES, as the proxy reads it
     prefix = prefix.resolve()
     prefix.mkdir(parents=True, exist_ok=True)
-    for temp in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
-        (prefix / temp).mkdir(exist_ok=True)
-    values = {"LISTEN": listen, "PROXY": proxy, "PREFIX": str(prefix),
-              "MAX_BODY": str(max_body), "PER_CLIENT": str(per_client), "WORKERS": str(workers),
-              "USER": user or getpass.getuser()}
-    text = re.sub(r"@\{([A-Z_]+)\}", lambda match: values[match.group(1)], TEMPLATE.read_text())
-    config = prefix / "nginx.conf"
-    config.write_text(text)
-    return config
+    overrides: dict[str, object] = {
+        "listen": listen, "proxy": proxy, "legacy": "127.0.0.1:9", "prefix": prefix,
+        "per_client": per_client, "workers": str(workers), "user": user or getpass.getuser(),
+        "access_log": str(prefix / "access.log"), "error_log": str(prefix / "error.log"),
+        "max_body": max_body}
+    edge = EdgeSettings.from_settings(settings.read(), **overrides)
+    return write(load_table(ALL_TO_PROXY, "(every request to the proxy)", None), edge,
+                 prefix / "nginx.conf")
 
 
 def command(nginx: str, config: Path) -> list[str]:

@@ -39,7 +39,7 @@ def _trusted(peer: str) -> bool:
 def client_address(environ: Mapping[str, Any]) -> str:
     """Return the client's address: the peer's, or X-Real-IP when the peer is trusted.
 
-    Behind nginx (deploy/nginx.conf.template) every peer is nginx, which sets X-Real-IP to
+    Behind nginx (proxy/edge_routes.py) every peer is nginx, which sets X-Real-IP to
     the real client; the proxy believes it only from peers in FORWARDED_ALLOW_IPS (the same
     setting gunicorn trusts X-Forwarded-Proto from). From anyone else it is dropped.
     """

@@ -19,7 +19,7 @@ timeout). So a slow client costs a socket and its buffered bytes, never a thread
 - ``PROXY_CLIENT_SEND_TIMEOUT`` (30 s): a client that stops reading its response is cut.
 - Closing after ``Connection: close`` lingers in the event loop, not in a blocking call.
 
-TLS and HTTP/2 are nginx's job in front (deploy/nginx.conf.template); this worker refuses
+TLS and HTTP/2 are nginx's job in front (proxy/edge_routes.py); this worker refuses
 both.
 """
 
@@ -62,7 +62,7 @@ class IntakeWorker(ThreadWorker):
         super().check_config(cfg, log)
         if cfg.is_ssl or "h2" in cfg.http_protocols:
             raise ConfigError("proxy.worker.IntakeWorker speaks plain HTTP/1.1: terminate TLS "
-                              "and HTTP/2 in nginx (deploy/nginx.conf.template)")
+                              "and HTTP/2 in nginx (proxy/edge_routes.py)")
         IntakeLimits.from_environ()  # a bad setting stops the start, naming it
 
     # Connections arrive, or come back from keep-alive: gather their next request.

@@ -392,3 +392,5 @@ def _shadow_commands() -> dict[str, click.Command]:
     from rollout.shadow_cli import shadow
 
     return dict(shadow.commands)
+cli.add_command(LazyGroup("edge", lambda: __import__("rollout.edge").edge.edge.commands,
+                          help="The nginx edge rendered from routes.yaml."))

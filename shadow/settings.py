@@ -133,7 +133,8 @@ TOOLING: tuple[Setting, ...] = (
        shown_default="`legacy.url` of routes.yaml"),
     _s("max_body_bytes", "PROXY_MAX_BODY_BYTES", "integer >= 1", whole(1), 10 * MIB,
        "request body limit in bytes (413 beyond it); also nginx's `client_max_body_size` "
-       "in `python -m proxy.edge`", PROXY, shown_default="10485760 (10 MiB)"),
+       "in the edge (`strangler edge nginx`, `python -m proxy.edge`), which takes the "
+       "PROXY_CLIENT_*_TIMEOUT settings too", PROXY, shown_default="10485760 (10 MiB)"),
     _s("http_client", "PROXY_HTTP_CLIENT", "urllib3 | httpx", choice("urllib3", "httpx"),
        "urllib3", "the client to legacy; `httpx` only to compare (docs/benchmarks.md)", PROXY),
     _s("legacy_pool_size", "PROXY_LEGACY_POOL_SIZE", "integer >= 1", whole(1), 32,

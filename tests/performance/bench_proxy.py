@@ -2,7 +2,10 @@
 
 One run measures GET /api/tags and GET /api/articles with wrk, direct to legacy, through
 nginx (configured here), and through the proxy in four variants (urllib3 or httpx to legacy,
-gunicorn gthread or gevent workers), all running at once. BENCH_ROUNDS (default 3) rounds
+gunicorn gthread or gevent workers), and through the edge rendered from routes.yaml
+(``strangler edge nginx``): for a plain legacy route (nginx straight to legacy), and for the
+same paths served by Flask (edge + proxy, beside the proxy alone on that table), all running
+at once. BENCH_ROUNDS (default 3) rounds
 each measure every target in turn, so that load from elsewhere hits all of them alike; the
 medians are reported. BENCH_SECONDS (default 4) per measurement, BENCH_CONNECTIONS (default
 32) for throughput; latency is also measured at one connection.
@@ -23,6 +26,7 @@ from backend.database import REPO_ROOT
 from tests.performance.proxy import machine, tools, wrk
 from tests.performance.proxy.nginx import nginx_process
 from tests.support.databases import migrate
+from tests.support.edge import edge_process
 from tests.support.processes import ServerProcess, legacy_process, proxy_process
 
 PATHS = ("/api/tags", "/api/articles")
@@ -71,7 +75,7 @@ def table(results: dict[str, dict[str, dict[str, float]]]) -> str:
         direct, nginx = results["direct"][path], results["nginx"][path]
         for target, by_path in results.items():
             numbers = by_path[path]
-            proxied = target.startswith("proxy")
+            proxied = target not in ("direct", "nginx")
             ratios = (f"{numbers['rps'] / direct['rps']:.0%} | {numbers['rps'] / nginx['rps']:.0%}"
                       if proxied else " | ")
             added = f"{numbers['p50_c1'] - direct['p50_c1']:+.3f}" if target != "direct" else ""
@@ -79,7 +83,29 @@ def table(results: dict[str, dict[str, dict[str, float]]]) -> str:
                 f"| {path} | {target} | {numbers['rps']:,.0f} | {numbers['p50']:.2f} | "
                 f"{numbers['p99']:.2f} | {numbers['p50_c1']:.3f} | {ratios} | {added} |"
             )
+    edge, nginx = results.get(EDGE_LEGACY), results["nginx"]
+    if edge is not None:
+        lines.append("")
+        lines += [f"Edge on a legacy route vs nginx proxy_pass, {path}: p50 at c=1"
+                  f" {edge[path]['p50_c1'] - nginx[path]['p50_c1']:+.3f} ms, rps at"
+                  f" c={CONNECTIONS} {edge[path]['rps'] / nginx[path]['rps']:.0%}."
+                  for path in PATHS]
     return "\n".join(lines)
+
+
+EDGE_LEGACY = "edge (legacy route)"
+
+
+def flask_routes(work: Path) -> Path:
+    """Return a copy of routes.yaml in which Flask serves the benchmarked paths."""
+    text = (REPO_ROOT / "routes.yaml").read_text()
+    for path in PATHS:
+        legacy = f"  - route: GET {path}\n    serve: legacy\n"
+        assert legacy in text, f"routes.yaml no longer lists {legacy!r}"
+        text = text.replace(legacy, legacy.replace("legacy\n", "flask\n"))
+    routes = work / "routes-flask.yaml"
+    routes.write_text(text)
+    return routes
 
 
 def main() -> None:
@@ -113,6 +139,26 @@ def main() -> None:
             )
             servers.append(proxy.start())
             targets[name] = proxy.url
+        # The edge: straight to legacy for the repository's table (both paths plain legacy),
+        # and in front of a proxy whose table has Flask serve them.
+        workers = os.cpu_count() or 1
+        edge = edge_process(binaries["nginx"], REPO_ROOT / "routes.yaml", legacy.url,
+                            targets["proxy urllib3 gthread"], work / "edge-legacy",
+                            workers=workers)
+        servers.append(edge.start())
+        targets[EDGE_LEGACY] = edge.url
+        (work / "proxy-flask").mkdir()
+        routes = flask_routes(work)
+        proxy = proxy_process(routes, database, work, work / "proxy-flask",
+                              name="proxy-flask", LEGACY_URL=legacy.url,
+                              WEB_CONCURRENCY=os.environ.get("BENCH_PROXY_WORKERS", "4"),
+                              GUNICORN_THREADS="16")
+        servers.append(proxy.start())
+        targets["proxy urllib3 gthread (flask route)"] = proxy.url
+        edge = edge_process(binaries["nginx"], routes, legacy.url, proxy.url,
+                            work / "edge-flask", workers=workers)
+        servers.append(edge.start())
+        targets["edge + proxy (flask route)"] = edge.url
         runs: dict[str, dict[str, list[dict[str, float]]]] = {
             name: {path: [] for path in PATHS} for name in targets
         }
@@ -128,7 +174,10 @@ def main() -> None:
                    for name in targets}
     finally:
         for server in reversed(servers):
-            server.stop()
+            try:
+                server.stop(timeout=60)
+            except RuntimeError as error:  # killed; a slow stop must not lose the results
+                print(f"bench: {error}", flush=True)
     report = (f"Machine: {machine.describe(binaries['nginx'], binaries['wrk'])}\n\n"
               f"wrk: {ROUNDS} rounds, each measuring every target in turn (medians shown);"
               f" {SECONDS} s per measurement after a 1 s warm-up, {CONNECTIONS} connections"

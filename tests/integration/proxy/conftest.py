@@ -36,7 +36,7 @@ def start_proxy(
 
 @pytest.fixture(scope="session")
 def start_edge(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., ServerProcess]]:
-    """Start nginx on deploy/nginx.conf.template in front of a proxy: ``start_edge(proxy)``.
+    """Start nginx (the rendered edge, every request proxied: proxy.edge) in front of a proxy.
 
     nginx runs as a process of the test (own prefix, free port), never the system service;
     it is installed with apt-get when missing (as root).

@@ -1,4 +1,4 @@
-"""The production topology: nginx (deploy/nginx.conf.template) in front of the proxy.
+"""The production topology: nginx (the rendered edge, proxy.edge) in front of the proxy.
 
 Functional checks of what nginx is there for: slow clients held and cut by nginx, whole
 requests only reaching the proxy, forwarding headers set (never appended to), limits.

@@ -2,7 +2,7 @@
 
 Legacy (Node, SQLite), the proxy as deploy/gunicorn.conf.py runs it by default (2 x cores
 workers x 16 threads, the IntakeWorker), and the same proxy behind nginx
-(deploy/nginx.conf.template). Every scenario prints one line with its figure; the lines,
+(proxy/edge_routes.py). Every scenario prints one line with its figure; the lines,
 with the machine, go to tests/artifacts/hostile.md. HOSTILE_SECONDS (30) is how long the
 slow crowd is held, HOSTILE_CROWD (500) its size, HOSTILE_ONLY (all) a comma-separated list
 of scenario names to run, HOSTILE_BEFORE=1 also holds the slow crowd against the proxy on
