@@ -47,7 +47,7 @@ def login(body: dict, answer: dict, headers=()) -> Record:
     exchange = Exchange(route="POST /api/users/login", method="POST", path="/api/users/login",
                         target="/api/users/login?token=abc&q=1",
                         headers=(("Content-Length", str(len(data))), *headers), body=data,
-                        environ=(("QUERY_STRING", "token=abc&q=1"),))
+                        environ=(("QUERY_STRING", "token=abc&q=1"),), started=time.time())
     return Record(exchange, Observation(200, [("Set-Cookie", "sid=s3cret; Path=/")],
                                         json.dumps(answer).encode(), 0.01))
 
