@@ -342,7 +342,7 @@ class CaptureWriter:
         self.failing = False  # the last write failed (until one succeeds)
         self._pid: int | None = None
         self._lock = threading.Lock()
-        self._pruned = 0.0
+        self._pruned = float("-inf")  # the first batch prunes, whatever the uptime
 
     def put(self, record: Record, policy: Policy) -> bool:
         """Queue one exchange (redacted later, on the writer's thread); False if dropped."""
