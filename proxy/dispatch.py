@@ -152,7 +152,7 @@ class ProxyMiddleware:
         finish: Callable[[BaseException | None], None] = ex.finish_stream
         if shadow is not None:
             chunks, finish = shadow.observe(response.status, response.headers, chunks, finish,
-                                            started)
+                                            started, reason)
         return ObservedBody(chunks, response.close, finish)
 
     def _flask(
@@ -184,7 +184,8 @@ class ProxyMiddleware:
         ex.start_response(status, downstream_headers(headers, ex.rid))
         finish: Callable[[BaseException | None], None] = ex.finish_stream
         if shadow is not None:
-            chunks, finish = shadow.observe(ex.status, headers, chunks, finish, started)
+            chunks, finish = shadow.observe(ex.status, headers, chunks, finish, started,
+                                            status.partition(" ")[2])
         return ObservedBody(chunks, close, finish)
 
 
