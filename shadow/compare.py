@@ -18,7 +18,7 @@ def compare(control: Observation, candidate: Observation, rules: Rules | None = 
       (anything else, a write during a read-only read included);
     - control raised, or both answered 5xx while ``rules.excuse_server_errors``: ``ignored``
       (neither gave a response worth comparing);
-    - the reason phrases of the status lines differ (both known, ``rules.compare_reason``):
+    - the same status code with another reason phrase (both known, ``rules.compare_reason``):
       a ``reason`` difference, whatever else matches;
     - byte-equal bodies with equal status and headers: ``match`` without parsing the bodies
       (the documents are then not kept);
@@ -68,11 +68,11 @@ def compare(control: Observation, candidate: Observation, rules: Rules | None = 
 
 def _reason_difference(control: Observation, candidate: Observation,
                        rules: Rules) -> Difference | None:
-    """Return the difference of the status lines' reason phrases, or None (equal, unknown
-    on either side, or not compared)."""
+    """Return the difference of the reason phrases of one status code, or None (equal,
+    unknown on either side, different codes, or not compared)."""
     if (not rules.compare_reason or control.reason is None or candidate.reason is None
-            or control.reason == candidate.reason):
-        return None
+            or control.reason == candidate.reason or control.status != candidate.status):
+        return None  # another status is reported at ``status``: its phrase says no more
     return Difference("reason", Kind.CHANGED, control.reason, candidate.reason)
 
 

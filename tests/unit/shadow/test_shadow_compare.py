@@ -316,3 +316,6 @@ def test_reason_phrases_are_compared_unless_switched_off(observe) -> None:
     # Equal, or unknown on one side (a stored record replayed): nothing to report.
     assert compare(control, dataclasses.replace(candidate, reason="Unprocessable Entity")).matched
     assert compare(control, dataclasses.replace(candidate, reason=None)).matched
+    # Another status: reported at ``status`` alone.
+    created = dataclasses.replace(observe(ERROR, status=201), reason="Created")
+    assert [d.path for d in compare(control, created).differences] == ["status"]
