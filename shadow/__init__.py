@@ -62,7 +62,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from shadow.compare import compare
     from shadow.comparison import Comparison, Publisher
     from shadow.eligibility import Sampler, Submission, mirrorable
     from shadow.exchange import Exchange
@@ -76,7 +75,11 @@ if TYPE_CHECKING:
     from shadow.store import ParityStore, engine_from_url
     from shadow.writer import ParityWriter
 
-# Each name is imported from its module when first used (PEP 562), so that importing
+# ``compare`` is also a submodule's name: imported here, so the package attribute is the
+# function even after ``import shadow.compare`` (which would otherwise set the module).
+from shadow.compare import compare  # noqa: E402
+
+# Every other name is imported from its module when first used (PEP 562), so that importing
 # one light module (shadow.rules, shadow.settings) does not import them all: the store
 # (SQLAlchemy), the metrics (prometheus_client) and the mirror cost the CLI time.
 _MODULES = {
@@ -99,7 +102,6 @@ _MODULES = {
     "Sampler": "shadow.eligibility",
     "Submission": "shadow.eligibility",
     "calibrate": "shadow.noise",
-    "compare": "shadow.compare",
     "engine_from_url": "shadow.store",
     "mirrorable": "shadow.eligibility",
 }

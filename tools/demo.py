@@ -186,7 +186,7 @@ def describe(result: dict[str, Any], dashboard: str) -> str:
     paths = ", ".join(p for p, _ in seeded.top_paths) if seeded and seeded.top_paths else "-"
     lines += ["", EXPLANATION.format(route=SEEDED_ROUTE, paths=paths), "",
               f"Open {dashboard}/ (the account below), or run"
-              " `.venv/bin/strangler parity report`."]
+              " `strangler parity report` (with the DATABASE_URL below)."]
     return "\n".join(lines)
 
 
