@@ -6,7 +6,7 @@ STRANGLER := $(VENV)/bin/strangler
 SQLITE_DEFAULT := sqlite:///$(CURDIR)/instance/strangler.db
 API ?= http://127.0.0.1:8000/api
 
-.PHONY: setup migrate legacy proxy run test monitoring conformance fuzz bench bench-proxy bench-backend bench-shadow lint deploy-test hostile mutants
+.PHONY: setup migrate legacy proxy run demo test monitoring conformance fuzz bench bench-proxy bench-backend bench-shadow lint deploy-test hostile mutants
 
 setup: $(VENV)/.installed legacy/node_modules/.installed node_modules/.installed
 	tools/ensure-chromium
@@ -39,8 +39,14 @@ proxy: setup
 run: migrate
 	DATABASE_URL=$${DATABASE_URL:-$(SQLITE_DEFAULT)} tools/run-all
 
+# A first run that shows the point (docs/demo.md): a seeded stack of its own on PORT (8000)
+# and LEGACY_PORT (3000), a few routes shadowed, a bounded workload, parity figures and one
+# explained mismatch; it keeps running for the dashboard until Ctrl-C.
+demo: setup
+	tools/run-demo
+
 test: setup
-	$(VENV)/bin/ruff check backend proxy shadow rollout dbtypes tests migrations tools/settings_doc.py
+	$(VENV)/bin/ruff check backend proxy shadow rollout dbtypes tests migrations tools/settings_doc.py tools/demo.py
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 	$(PY) -m pytest --cov --cov-report=term $(PYTEST_ARGS)
@@ -58,7 +64,7 @@ fuzz: setup
 	nice $(PY) -m tests.fuzz --pairs $(PAIRS) --seed $(SEED)
 
 lint: setup
-	$(VENV)/bin/ruff check backend proxy shadow rollout dbtypes tests migrations tools/settings_doc.py
+	$(VENV)/bin/ruff check backend proxy shadow rollout dbtypes tests migrations tools/settings_doc.py tools/demo.py
 
 bench: bench-proxy bench-backend bench-shadow
 

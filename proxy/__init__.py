@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
-
-from backend import settings as backend_settings
-from backend.database import database_url
-from proxy.database import init_database
-from shadow import settings as tooling_settings
+if TYPE_CHECKING:
+    from flask import Flask
+# Flask, the backend and the database are imported by create_app, not with the package:
+# `strangler routes list` imports proxy.validation and needs none of them.
 
 
 def create_app(test_config: dict[str, Any] | None = None, settings: Any = None, *,
@@ -27,6 +25,13 @@ def create_app(test_config: dict[str, Any] | None = None, settings: Any = None, 
     The object is kept as ``app.config["SETTINGS"]``; the keys below are its values as the
     proxy's modules (and tests, through ``test_config``) use them.
     """
+    from flask import Flask
+
+    from backend import settings as backend_settings
+    from backend.database import database_url
+    from proxy.database import init_database
+    from shadow import settings as tooling_settings
+
     settings = tooling_settings.read() if settings is None else settings
     backend = backend_settings.read()  # the in-process backend's, read once here too
     app = Flask(__name__)

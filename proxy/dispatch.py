@@ -163,7 +163,7 @@ class ProxyMiddleware:
         finish: Callable[[BaseException | None], None] = ex.finish_stream
         if shadow is not None:
             chunks, finish = shadow.observe(response.status, response.headers, chunks, finish,
-                                            started)
+                                            started, reason)
         if capture is not None:
             chunks, finish = capture.observe(response.status, response.headers, chunks, finish,
                                              started)
@@ -199,7 +199,8 @@ class ProxyMiddleware:
         ex.start_response(status, downstream_headers(headers, ex.rid))
         finish: Callable[[BaseException | None], None] = ex.finish_stream
         if shadow is not None:
-            chunks, finish = shadow.observe(ex.status, headers, chunks, finish, started)
+            chunks, finish = shadow.observe(ex.status, headers, chunks, finish, started,
+                                            status.partition(" ")[2])
         if capture is not None:
             chunks, finish = capture.observe(ex.status, headers, chunks, finish, started)
         return ObservedBody(chunks, close, finish)

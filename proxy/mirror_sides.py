@@ -58,7 +58,8 @@ def call_flask(app: Flask, exchange: Exchange, *, cap: int,
     head: list[Any] = []
 
     def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-        head[:] = [int(status.split(" ", 1)[0]), list(headers)]
+        code, _, reason = status.partition(" ")
+        head[:] = [int(code), list(headers), reason]
         return lambda data: None
 
     started = time.perf_counter()
@@ -74,7 +75,7 @@ def call_flask(app: Flask, exchange: Exchange, *, cap: int,
     failure = _effects_failure(report) if report is not None else None
     if failure is not None:
         return Observation.failed(failure, duration)
-    return Observation(head[0], headers, data, duration,
+    return Observation(head[0], headers, data, duration, reason=head[2],
                        effects=report if report and "changes" in report else None)
 
 
@@ -100,7 +101,8 @@ def call_legacy(client: LegacyClient, base_url: str, exchange: Exchange, timeout
         data = _read(response.chunks, cap)
     finally:
         response.close()
-    return Observation(response.status, response.headers, data, time.perf_counter() - started)
+    return Observation(response.status, response.headers, data, time.perf_counter() - started,
+                       reason=response.reason)
 
 
 class Sides:

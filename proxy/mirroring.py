@@ -226,8 +226,10 @@ class Shadow:
                                  route=exchange.route)
 
     def observe(self, status: int, headers: list[tuple[str, str]], chunks: Iterable[bytes],
-                finish: Finish, started: float) -> tuple[Iterable[bytes], Finish]:
-        """Tee the control's response; submit the comparison once it has been sent."""
+                finish: Finish, started: float, reason: str | None = None
+                ) -> tuple[Iterable[bytes], Finish]:
+        """Tee the control's response (``reason``: its status line's phrase, as sent);
+        submit the comparison once it has been sent."""
         response = Tee(self.cap)
         if self.watch is not None:
             try:
@@ -242,7 +244,8 @@ class Shadow:
             finally:
                 if error is None:
                     duration = time.perf_counter() - started
-                    self._submit(Observation(status, headers, response.body, duration),
+                    self._submit(Observation(status, headers, response.body, duration,
+                                             reason=reason),
                                  response.overflow)
                 elif self.watch is not None:
                     self.watch.release()

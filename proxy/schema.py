@@ -48,6 +48,7 @@ class ShadowDefaults(Strict):
     unordered: list[str] = []
     headers: list[str] = []
     excuse_server_errors: bool | None = None  # None: shadow.Rules' default (true)
+    compare_reason: bool | None = None  # None: shadow.Rules' default (true)
     # Compare requests no route matches (served by ``default``) with this side, under the
     # pseudo-route UNMATCHED_ROUTE; None: never compared.
     unmatched: Side | None = None
@@ -167,6 +168,7 @@ class RouteEntry(Strict):
     capture: RouteCapture | None = None  # None: the global ``capture:`` settings
     # Promoted and rolled back by ``strangler rollout run``; None: moved by hand only.
     rollout: Literal["default"] | RolloutOverrides | None = None
+    compare_reason: bool | None = None  # None: the global setting
 
     @model_validator(mode="after")
     def _shadow_is_the_other_side(self) -> RouteEntry:

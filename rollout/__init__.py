@@ -23,7 +23,8 @@ def create_app(test_config: dict[str, Any] | None = None, *, dashboard: bool = T
     from proxy import create_app as create_proxy
 
     app = create_proxy(test_config, serve=serve)
-    import rollout.dashboard.models  # noqa: F401  (the tooling's tables, on its own metadata)
+    if dashboard or app.config.get("MIGRATIONS", True):  # `routes set` needs neither
+        import rollout.dashboard.models  # noqa: F401  (the tooling's tables, on its metadata)
     import rollout.models  # noqa: F401
     from rollout.database import TOOLING_METADATA
 

@@ -103,12 +103,38 @@ def _routes_file() -> Path:
     return Path(current_app.config["ROUTES_FILE"])
 
 
+def _routes_file_without_app() -> Path:
+    """Return ROUTES_FILE without building the app: the setting as the app would read it,
+    or the app's own config when one was given (``app.test_cli_runner()``, ``--app``)."""
+    info = click.get_current_context().find_object(ScriptInfo)
+    if info is not None and info.create_app is not _create_app:
+        return Path(info.load_app().config["ROUTES_FILE"])
+    from shadow import settings
+
+    return Path(settings.read().routes_file)
+
+
+def _shapes_without_app() -> set:
+    """Return the backend's operations without building the proxy app: the backend alone,
+    its URL map only (an in-memory SQLite URI, so no database driver is loaded); or those of
+    the app given (``app.test_cli_runner()``, ``--app``)."""
+    info = click.get_current_context().find_object(ScriptInfo)
+    if info is not None and info.create_app is not _create_app:
+        app = info.load_app()
+        with app.app_context():
+            return _backend_shapes()
+    from backend import create_app as create_backend
+    from proxy.validation import backend_shapes
+
+    return backend_shapes(create_backend({"SQLALCHEMY_DATABASE_URI": "sqlite://"}).url_map)
+
+
 def _backend_shapes():
     return current_app.extensions["strangler"].shapes()
 
 
 def _load(path: Path, *, check_backend: bool):
-    shapes = _backend_shapes() if check_backend else None
+    shapes = _shapes_without_app() if check_backend else None
     try:
         return load_table(path.read_text(), str(path), shapes)
     except FileNotFoundError:
@@ -125,10 +151,9 @@ def routes() -> None:
 
 @routes.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of objects.")
-@with_appcontext
 def list_routes(as_json: bool) -> None:
     """List each route with who serves it and who is compared."""
-    table = _load(_routes_file(), check_backend=False)
+    table = _load(_routes_file_without_app(), check_backend=False)
     rows = [
         {
             "route": route.template,
@@ -237,7 +262,6 @@ def set_route(args: tuple[str, ...], every: bool, default: str | None, no_shadow
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path), required=False)
 @click.option("--without-legacy", is_flag=True,
               help="Also prove that no request would reach legacy (it can be switched off).")
-@with_appcontext
 def check_routes(file: Path | None, without_legacy: bool) -> None:
     """Validate FILE (default ROUTES_FILE), the backend's URL map included.
 
@@ -245,7 +269,7 @@ def check_routes(file: Path | None, without_legacy: bool) -> None:
     ``default``; with --without-legacy the check fails, naming each cause, while legacy would
     still receive any request: served, in a canary's share, or compared.
     """
-    table = _load(file or _routes_file(), check_backend=True)
+    table = _load(file or _routes_file_without_app(), check_backend=True)
     if without_legacy:
         needs = table.legacy_needs()
         if needs:

@@ -64,19 +64,66 @@ Metrics: ``shadow_comparisons_total{route,outcome}``, ``shadow_candidate_seconds
 
 from __future__ import annotations
 
-from shadow.compare import compare
-from shadow.comparison import Comparison, Publisher
-from shadow.eligibility import Sampler, Submission, mirrorable
-from shadow.exchange import Exchange
-from shadow.experiment import Experiment
-from shadow.metrics import Metrics
-from shadow.mirror import Mirror, judge, noise_of
-from shadow.noise import calibrate
-from shadow.observation import Difference, Kind, Observation, Outcome, Result
-from shadow.paths import FieldPath
-from shadow.rules import RuleError, Rules
-from shadow.store import ParityStore, engine_from_url
-from shadow.writer import ParityWriter
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from shadow.comparison import Comparison, Publisher
+    from shadow.eligibility import Sampler, Submission, mirrorable
+    from shadow.exchange import Exchange
+    from shadow.experiment import Experiment
+    from shadow.metrics import Metrics
+    from shadow.mirror import Mirror, judge, noise_of
+    from shadow.noise import calibrate
+    from shadow.observation import Difference, Kind, Observation, Outcome, Result
+    from shadow.paths import FieldPath
+    from shadow.rules import RuleError, Rules
+    from shadow.store import ParityStore, engine_from_url
+    from shadow.writer import ParityWriter
+
+# ``compare`` is also a submodule's name: imported here, so the package attribute is the
+# function even after ``import shadow.compare`` (which would otherwise set the module).
+from shadow.compare import compare  # noqa: E402
+
+# Every other name is imported from its module when first used (PEP 562), so that importing
+# one light module (shadow.rules, shadow.settings) does not import them all: the store
+# (SQLAlchemy), the metrics (prometheus_client) and the mirror cost the CLI time.
+_MODULES = {
+    "Comparison": "shadow.comparison",
+    "Difference": "shadow.observation",
+    "Exchange": "shadow.exchange",
+    "Experiment": "shadow.experiment",
+    "FieldPath": "shadow.paths",
+    "Kind": "shadow.observation",
+    "Metrics": "shadow.metrics",
+    "Mirror": "shadow.mirror",
+    "Observation": "shadow.observation",
+    "Outcome": "shadow.observation",
+    "ParityStore": "shadow.store",
+    "ParityWriter": "shadow.writer",
+    "Publisher": "shadow.comparison",
+    "Result": "shadow.observation",
+    "RuleError": "shadow.rules",
+    "Rules": "shadow.rules",
+    "Sampler": "shadow.eligibility",
+    "Submission": "shadow.eligibility",
+    "calibrate": "shadow.noise",
+    "engine_from_url": "shadow.store",
+    "judge": "shadow.mirror",
+    "mirrorable": "shadow.eligibility",
+    "noise_of": "shadow.mirror",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'shadow' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Comparison",

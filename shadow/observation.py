@@ -48,7 +48,8 @@ class EscapedWrite(CandidateWrote):
 
 @dataclass(frozen=True, slots=True)
 class Observation:
-    """Record one side's outcome: status, headers, body bytes, duration, or the exception.
+    """Record one side's outcome: status (and its reason phrase), headers, body bytes,
+    duration, or the exception.
 
     ``headers`` is a mapping or a list of (name, value) pairs (repeated names allowed);
     ``duration`` is in seconds. An observation with ``exception`` set has no response.
@@ -61,6 +62,9 @@ class Observation:
     exception: BaseException | None = None
     # A dry-run candidate's row changes, as its seam reported them (shadow.effects).
     effects: Any = field(default=None, repr=False, compare=False)
+    # The status line's reason phrase as sent ("Unprocessable Entity"); None: not known
+    # (compared only when both sides carry one; Rules.compare_reason).
+    reason: str | None = None
 
     @classmethod
     def failed(cls, exception: BaseException, duration: float | None = None) -> Observation:

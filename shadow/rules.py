@@ -8,6 +8,7 @@ Built from routes.yaml's ``shadow:`` section (global) and a route's own settings
       unordered: [body.tags]
       headers: [x-total-count]            # compared in addition to COMPARED_HEADERS
       excuse_server_errors: true          # both sides 5xx -> outcome "ignored"
+      compare_reason: true                # status lines' reason phrases compared too
     routes:
       - route: GET /api/articles
         shadow: true
@@ -39,7 +40,7 @@ COMPARED_HEADERS = frozenset(
         "access-control-max-age",
     }
 )
-SETTING_KEYS = ("ignore", "unordered", "headers", "excuse_server_errors")
+SETTING_KEYS = ("ignore", "unordered", "headers", "excuse_server_errors", "compare_reason")
 ANY = "any:"  # prefix of an ignore rule that forgives anything, even absence
 
 
@@ -56,6 +57,7 @@ class Rules:
     unordered: tuple[FieldPath, ...] = ()
     headers: frozenset[str] = COMPARED_HEADERS
     excuse_server_errors: bool = True
+    compare_reason: bool = True  # "422 Unprocessable Entity" differs from "422 UNPROCESSABLE ..."
     max_body_bytes: int = 1_000_000
     max_differences: int = 50
     value_chars: int = 200
@@ -66,7 +68,8 @@ class Rules:
 
         Each argument is a mapping (routes.yaml as loaded) or an object with those
         attributes (the proxy's validated models); missing keys mean "nothing to add".
-        Lists (ignore, unordered, headers) add up; ``excuse_server_errors`` on the route wins.
+        Lists (ignore, unordered, headers) add up; ``excuse_server_errors`` and
+        ``compare_reason`` on the route win.
         Raise RuleError on a bad path or a value of the wrong type.
         """
         rules = cls()
@@ -76,11 +79,12 @@ class Rules:
                 unordered=_paths(where, "unordered", _setting(settings, "unordered")),
                 headers=_names(where, _setting(settings, "headers")),
             )
-            excuse = _setting(settings, "excuse_server_errors")
+            excuse = _switch(where, settings, "excuse_server_errors")
             if excuse is not None:
-                if not isinstance(excuse, bool):
-                    raise RuleError(f"{where}.excuse_server_errors must be true or false")
                 rules = replace(rules, excuse_server_errors=excuse)
+            reason = _switch(where, settings, "compare_reason")
+            if reason is not None:
+                rules = replace(rules, compare_reason=reason)
         return rules
 
     def extended(
@@ -118,6 +122,13 @@ def _setting(settings: Any, key: str) -> Any:
     if isinstance(settings, Mapping):
         return settings.get(key)
     return getattr(settings, key, None)
+
+
+def _switch(where: str, settings: Any, key: str) -> bool | None:
+    value = _setting(settings, key)
+    if value is not None and not isinstance(value, bool):
+        raise RuleError(f"{where}.{key} must be true or false")
+    return value
 
 
 def _any(path: FieldPath | str) -> bool:

@@ -4,10 +4,16 @@ table, and the running processes (started by tests/integration/dashboard/conftes
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from tests.support.processes import ServerProcess
 
@@ -15,6 +21,23 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 PASSWORD = "correct horse battery"
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's chromium, driven by Playwright (never ``playwright install``); skips the test
+    when it is missing."""
+    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
+        pytest.skip(f"{CHROMIUM} missing: run tools/ensure-chromium (as root)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
 ROUTES = """\
 # The browser tests' route table: comments must survive flips made in the dashboard.
 legacy:

@@ -5,13 +5,11 @@ headless Chromium.
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 
 import pytest
 
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, ROUTES, Stack, strangler
+from tests.support.browser import PASSWORD, ROUTES, Stack, chromium, strangler
 from tests.support.processes import proxy_process
 from tests.support.traffic import FLUSH
 
@@ -43,11 +41,5 @@ def stack(databases, start_legacy, artifacts_dir, tmp_path_factory) -> Iterator[
 @pytest.fixture(scope="module")
 def browser():
     """Debian's chromium, driven by Playwright (never ``playwright install``)."""
-    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
-        pytest.skip(f"{CHROMIUM} missing: run tools/ensure-chromium (as root)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         yield browser
-        browser.close()

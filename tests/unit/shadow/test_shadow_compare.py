@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from collections.abc import Callable
 
@@ -293,3 +294,28 @@ def test_a_block_replaced_by_fewer_elements_is_left_to_deepdiff(observe) -> None
     assert ("body.articles[2]", Kind.MISSING_IN_CANDIDATE) in [
         (d.path, d.kind) for d in result.differences
     ]
+
+
+def test_reason_phrases_are_compared_unless_switched_off(observe) -> None:
+    """Werkzeug's ``422 UNPROCESSABLE ENTITY`` against Node's ``422 Unprocessable Entity``:
+    a mismatch at ``reason`` even with equal bodies, unless ``compare_reason: false``."""
+    control = dataclasses.replace(observe(ERROR, status=422), reason="Unprocessable Entity")
+    candidate = dataclasses.replace(observe(ERROR, status=422), reason="UNPROCESSABLE ENTITY")
+    result = compare(control, candidate)
+    assert result.outcome is Outcome.MISMATCH
+    assert [(d.path, d.kind, d.control, d.candidate) for d in result.differences] == [
+        ("reason", Kind.CHANGED, "Unprocessable Entity", "UNPROCESSABLE ENTITY")]
+    assert compare(control, candidate, Rules(compare_reason=False)).matched
+    assert Rules.from_settings({"compare_reason": False}, {}).compare_reason is False
+    assert Rules.from_settings({"compare_reason": False},
+                               {"compare_reason": True}).compare_reason is True
+    # Listed with the body's own differences, first.
+    body_too = compare(control, dataclasses.replace(candidate, body=b'{"errors":{}}'))
+    assert [d.path for d in body_too.differences][0] == "reason"
+    assert len(body_too.differences) > 1
+    # Equal, or unknown on one side (a stored record replayed): nothing to report.
+    assert compare(control, dataclasses.replace(candidate, reason="Unprocessable Entity")).matched
+    assert compare(control, dataclasses.replace(candidate, reason=None)).matched
+    # Another status: reported at ``status`` alone.
+    created = dataclasses.replace(observe(ERROR, status=201), reason="Created")
+    assert [d.path for d in compare(control, created).differences] == ["status"]
