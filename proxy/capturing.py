@@ -96,8 +96,10 @@ class Capture:
         return self.request.wrap(body)
 
     def observe(self, status: int, headers: list[tuple[str, str]], chunks: Iterable[bytes],
-                finish: Finish, started: float) -> tuple[Iterable[bytes], Finish]:
-        """Tee the response; queue the record once it has been sent whole."""
+                finish: Finish, started: float, reason: str | None = None
+                ) -> tuple[Iterable[bytes], Finish]:
+        """Tee the response (``reason``: its status line's phrase, as sent); queue the record
+        once it has been sent whole."""
         response = Tee(self.policy.max_body)
 
         def finished(error: BaseException | None) -> None:
@@ -106,7 +108,7 @@ class Capture:
             finally:
                 if error is None and not response.overflow and not self.request.overflow:
                     self._queue(Observation(status, list(headers), response.body,
-                                            time.perf_counter() - started))
+                                            time.perf_counter() - started, reason=reason))
 
         return response.wrap(chunks), finished
 

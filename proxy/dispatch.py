@@ -166,7 +166,7 @@ class ProxyMiddleware:
                                             started, reason)
         if capture is not None:
             chunks, finish = capture.observe(response.status, response.headers, chunks, finish,
-                                             started)
+                                             started, reason)
         return ObservedBody(chunks, response.close, finish)
 
     def _flask(
@@ -202,7 +202,8 @@ class ProxyMiddleware:
             chunks, finish = shadow.observe(ex.status, headers, chunks, finish, started,
                                             status.partition(" ")[2])
         if capture is not None:
-            chunks, finish = capture.observe(ex.status, headers, chunks, finish, started)
+            chunks, finish = capture.observe(ex.status, headers, chunks, finish, started,
+                                             status.partition(" ")[2])
         return ObservedBody(chunks, close, finish)
 
 

@@ -12,11 +12,14 @@ Format (``"v": 1``), one JSON object::
                   "control_side", "started", "body": base64 | null,
                   "resources": [...], "write": int | null, "table_version": str | null},
      "control": {"status": int | null, "headers": [[name, value], ...],
-                 "body": base64, "duration": float | null, "error": str | null} | null}
+                 "body": base64, "duration": float | null, "error": str | null,
+                 "reason": str | null} | null}
 
 Bytes are standard base64. ``control.error`` names the control's exception class (an
-observation that failed carries no response). A document of another version, or one whose
-fields have the wrong types, is refused with ``RecordError`` naming the field.
+observation that failed carries no response); ``control.reason`` is the status line's
+phrase as sent (absent or null: not known, and then not compared). A document of another
+version, or one whose fields have the wrong types, is refused with ``RecordError`` naming
+the field.
 """
 
 from __future__ import annotations
@@ -125,6 +128,7 @@ def _observation(observation: Observation) -> dict[str, Any]:
         "body": _b64(observation.body),
         "duration": observation.duration,
         "error": None if exc is None else type(exc).__name__,
+        "reason": observation.reason,
     }
 
 
@@ -141,6 +145,7 @@ def _read_observation(doc: Any) -> Observation:
         headers=_pairs(doc, "headers", "control."),
         body=_unb64(doc, "body", "control.") or b"",
         duration=duration,
+        reason=_field(doc, "reason", (str, type(None)), "control.", required=False),
     )
 
 

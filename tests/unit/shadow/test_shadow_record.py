@@ -18,7 +18,7 @@ EXCHANGE = Exchange(
     control_side="legacy", started=1700000000.25, body=b"\x00\xff{\"comment\":1}",
     resources=("/api/articles/a",), write=7)
 CONTROL = Observation(status=201, headers=[("Set-Cookie", "a=1"), ("Set-Cookie", "b=2")],
-                      body="é".encode(), duration=0.0125)
+                      body="é".encode(), duration=0.0125, reason="Created")
 
 
 def test_round_trip_keeps_every_field():
@@ -30,6 +30,7 @@ def test_round_trip_keeps_every_field():
     assert (back.control.status, tuple(back.control.headers), back.control.body,
             back.control.duration) == (201, (("Set-Cookie", "a=1"), ("Set-Cookie", "b=2")),
                                        "é".encode(), 0.0125)
+    assert back.control.reason == "Created"
 
 
 def test_failed_control_keeps_its_exception_class_name():
@@ -52,6 +53,7 @@ def test_no_body_and_no_control_stay_none():
     (lambda d: d["exchange"].update(headers=[["a"]]), "exchange.headers: each item"),
     (lambda d: d["exchange"].update(control_side="nginx"), "exchange.control_side"),
     (lambda d: d["control"].update(status="201"), "control.status: wrong type str"),
+    (lambda d: d["control"].update(reason=422), "control.reason: wrong type int"),
 ])
 def test_bad_documents_are_refused_naming_the_field(mutate, message):
     doc = Record(EXCHANGE, CONTROL).to_dict()
@@ -63,3 +65,10 @@ def test_bad_documents_are_refused_naming_the_field(mutate, message):
 def test_not_json_is_refused():
     with pytest.raises(RecordError, match="not JSON"):
         Record.from_json(b"\xff")
+
+
+def test_a_record_without_a_reason_reads_as_not_known():
+    doc = Record(EXCHANGE, CONTROL).to_dict()
+    del doc["control"]["reason"]
+    back = Record.from_dict(doc)
+    assert back.control is not None and back.control.reason is None
