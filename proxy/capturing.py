@@ -1,6 +1,6 @@
 """Traffic capture in the request path: choose the requests to keep, tee them, queue them.
 
-For a route whose ``capture:`` policy (shadow.capture.Policy) keeps a fraction of its
+For a route whose ``capture:`` policy (shadow.capture_policy.Policy) keeps a fraction of its
 requests, a request drawn (and under the route's hourly cap, counted per worker) has its
 request and response bodies teed up to the policy's ``max_body``; when the response has been
 sent, the exchange and the control's answer are queued to the worker's CaptureWriter, which
@@ -20,7 +20,8 @@ from typing import Any
 from proxy.mirroring import Finish, Tee
 from shadow import Exchange, Observation
 from shadow.background import background_error
-from shadow.capture import CaptureStore, CaptureWriter, Policy
+from shadow.capture import CaptureStore, CaptureWriter
+from shadow.capture_policy import Policy
 from shadow.record import Record
 
 

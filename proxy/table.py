@@ -10,7 +10,7 @@ from proxy.canary import choose_side, identity
 from proxy.patterns import RoutePattern
 from proxy.schema import RouteEntry, RouteFile, Side, Weights
 from shadow import Experiment
-from shadow.capture import Policy
+from shadow.capture_policy import Policy
 
 UNMATCHED_ROUTE = "(unmatched)"  # the parity store's name for requests no route matches
 # The route an OPTIONS request without Access-Control-Request-Method belongs to, when

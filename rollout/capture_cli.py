@@ -46,7 +46,8 @@ def export(route: str | None, since: str | None, limit: int | None) -> None:
 @with_appcontext
 def import_(file) -> None:
     """Store the exchanges of an export FILE (redacted again before they are stored)."""
-    from shadow.capture import read_file, redact_record
+    from shadow.capture import read_file
+    from shadow.capture_redact import redact_record
     from shadow.record import RecordError
 
     try:

@@ -7,6 +7,7 @@ This is the composition root of every package. Commands get the app without the 
 from __future__ import annotations
 
 import getpass
+import importlib
 import json
 from collections.abc import Callable
 from datetime import timedelta
@@ -21,8 +22,7 @@ from proxy.patterns import PatternError
 from proxy.schema import Weights
 from proxy.validation import RouteFileError, load_table
 from rollout import create_app
-from rollout.capture_cli import capture, replay
-from rollout.legacy import legacy
+from rollout.capture_cli import replay
 
 # Imported by the commands that use them, not here: Flask-Migrate (Alembic), shadow's
 # report and store, the dashboard's accounts and rollout.route_file (ruamel.yaml) cost
@@ -382,39 +382,33 @@ def _parity_commands() -> dict[str, click.Command]:
     return {**parity.commands, "noise": noise, "prune": prune}
 
 
-def _users_commands() -> dict[str, click.Command]:
-    from rollout.dashboard.accounts import users_cli
+def _commands_of(module: str, group: str) -> Callable[[], dict[str, click.Command]]:
+    """Return a loader of the subcommands of the click group ``group`` in ``module``."""
 
-    return dict(users_cli.commands)
+    def load() -> dict[str, click.Command]:
+        return dict(getattr(importlib.import_module(module), group).commands)
 
-
-def _rollout_commands() -> dict[str, click.Command]:
-    from rollout.commands import rollout_cli
-
-    return dict(rollout_cli.commands)
+    return load
 
 
 # ``strangler parity ...``: shadow's read commands, plus noise --accept and prune.
 parity_group = LazyGroup(
     "parity", _parity_commands, callback=_mount_parity,
     help="Shadow parity: how the candidate compares with the control, per route.")
-users_group = LazyGroup("users", _users_commands, help="Accounts of the parity dashboard.")
 
 cli.add_command(routes)
-cli.add_command(LazyGroup("rollout", _rollout_commands,
-                          help="Promote and roll back routes on their parity gate."))
-cli.add_command(users_group)
 cli.add_command(parity_group)
-cli.add_command(capture)
+# Each group below is imported when it is used: `strangler routes list` pays for none of them.
+for _name, _module, _group, _help in [
+    ("rollout", "rollout.commands", "rollout_cli",
+     "Promote and roll back routes on their parity gate (docs/rollout.md)."),
+    ("users", "rollout.dashboard.accounts", "users_cli", "Accounts of the parity dashboard."),
+    ("capture", "rollout.capture_cli", "capture",
+     "Captured traffic (routes.yaml capture:): export, import, prune (docs/replay.md)."),
+    ("legacy", "rollout.legacy", "legacy",
+     "What still reaches legacy, and whether it can be switched off."),
+    ("shadow", "rollout.shadow_cli", "shadow", "Queued shadow: workers and keys (docs/shadow.md)."),
+    ("edge", "rollout.edge", "edge", "The nginx edge rendered from routes.yaml (docs/deploy.md)."),
+]:
+    cli.add_command(LazyGroup(_name, _commands_of(_module, _group), help=_help))
 cli.add_command(replay)
-cli.add_command(legacy)
-cli.add_command(LazyGroup("shadow", lambda: _shadow_commands(),
-                          help="Queued shadow: workers and keys (docs/shadow.md)."))
-
-
-def _shadow_commands() -> dict[str, click.Command]:
-    from rollout.shadow_cli import shadow
-
-    return dict(shadow.commands)
-cli.add_command(LazyGroup("edge", lambda: __import__("rollout.edge").edge.edge.commands,
-                          help="The nginx edge rendered from routes.yaml."))

@@ -27,7 +27,8 @@ from typing import Any
 
 from proxy.schema import RouteFile
 from shadow import Exchange, Observation, Outcome, Result, Rules
-from shadow.capture import PSEUDONYM, Captured
+from shadow.capture import Captured
+from shadow.capture_redact import PSEUDONYM
 from shadow.compare import compare
 from shadow.eligibility import SAFE_METHODS
 from shadow.groups import DiffGroup, group_results

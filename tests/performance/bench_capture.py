@@ -104,7 +104,9 @@ def micro(count: int = MICRO) -> str:
 
     from proxy.capturing import Capturing
     from shadow import Exchange, Observation, schema
-    from shadow.capture import CaptureStore, CaptureWriter, Policy, redact_record
+    from shadow.capture import CaptureStore, CaptureWriter
+    from shadow.capture_policy import Policy
+    from shadow.capture_redact import redact_record
     from shadow.record import Record
 
     body = json.dumps({"articles": [{"slug": f"a-{n}", "title": "t" * 40, "body": "b" * 300,

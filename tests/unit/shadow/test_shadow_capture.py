@@ -14,16 +14,9 @@ import sqlalchemy as sa
 from proxy.validation import RouteFileError, load_table
 from rollout.replay import Tokens, replay
 from shadow import Exchange, Observation, Rules, schema
-from shadow.capture import (
-    Captured,
-    CaptureStore,
-    CaptureWriter,
-    Policy,
-    pseudonym,
-    read_file,
-    read_line,
-    redact_record,
-)
+from shadow.capture import Captured, CaptureStore, CaptureWriter, read_file, read_line
+from shadow.capture_policy import Policy
+from shadow.capture_redact import pseudonym, redact_record
 from shadow.groups import group_results
 from shadow.observation import Difference, Kind, Outcome, Result
 from shadow.record import Record, RecordError
