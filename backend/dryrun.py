@@ -236,11 +236,37 @@ def _before_write(connection: Connection, statement: Any, multiparams: Any, para
             query = sa.select(*table.c).limit(MAX_ROWS)
             if where is not None:
                 query = query.where(where)
+            matched: list[dict[str, Any]] = []
             for values in sets:
                 for row in connection.execute(query, values).mappings():
                     touched.before.setdefault(_key(table, row), dict(row))
+                    matched.append(dict(row))
+            if isinstance(statement, sa.Delete):
+                _before_cascade(run, connection, table, matched, 3)
     finally:
         run.capturing = False
+
+
+def _before_cascade(run: _Run, connection: Connection, table: sa.Table,
+                    deleted: list[dict[str, Any]], depth: int) -> None:
+    """Read the rows a DELETE takes with it (``ON DELETE CASCADE``): the database deletes
+    them without a statement of the request's, and the control's delete takes them too."""
+    if not deleted or depth == 0:
+        return
+    for other in table.metadata.tables.values():
+        for foreign in other.foreign_keys:
+            if (foreign.column.table.name != table.name
+                    or (foreign.ondelete or "").upper() != "CASCADE"):
+                continue
+            values = sorted({row[foreign.column.name] for row in deleted} - {None})
+            if not values:
+                continue
+            touched = run.touched.setdefault(other.name, _Touched(other))
+            found = [dict(row) for row in connection.execute(
+                sa.select(*other.c).where(foreign.parent.in_(values)).limit(MAX_ROWS)).mappings()]
+            for row in found:
+                touched.before.setdefault(_key(other, row), row)
+            _before_cascade(run, connection, other, found, depth - 1)
 
 
 def _before_insert(connection: Connection, touched: _Touched, sets: list[Any]) -> None:

@@ -15,7 +15,10 @@ keys of every row it wrote or loaded (``rows``). Shadow mode then:
 2. **after the control committed** (``Watch.differences``, in the Mirror's worker): reads
    them again, plus the rows that point at rows that are new, the rows new rows point at
    above a high-water mark, and, in tables the candidate inserted into, rows above the mark
-   with the same natural key as one of its inserts. The difference is the control's effect.
+   with the same natural key as one of its inserts. The difference is the control's effect:
+   updates and deletes of the named rows, inserts anywhere in the watched set (a row found
+   only through its foreign keys, e.g. another article of the same author, is watched for
+   being added, not for edits, which are other requests' business).
 
 The two effects are matched without autoincrement ids: updates and deletes by primary key
 (the row existed on both sides), inserts by **natural key** (the first unique constraint,
@@ -339,6 +342,10 @@ class Watch:
                 if before == now:
                     continue
                 op = "+" if before is None else "-" if now is None else "~"
+                if op != "+" and key not in self.seeds.get(name, ()):
+                    # a row found through its foreign keys only (another article of the same
+                    # author): watched for rows added to it, not for other requests' edits
+                    continue
                 changes.append(Change(name, op, key, before, now))
         return changes
 

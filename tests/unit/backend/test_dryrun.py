@@ -264,3 +264,18 @@ def test_a_write_never_committed_reports_no_change_but_names_its_rows(app: Flask
     assert response.status_code == 200
     assert changes(response) == []
     assert effects(response)["rows"]["articles"]
+
+
+def test_a_dry_run_delete_reports_the_rows_its_cascade_takes(app: Flask, api: Api) -> None:
+    """The database deletes an article's comments without a statement of the request's; the
+    control's delete takes them too, so the report must say so."""
+    api.register("jake")
+    slug = api.call("POST", "/api/articles", "jake", json={"article": {
+        "title": "T", "description": "d", "body": "b", "tagList": ["x"]}}).json["article"]["slug"]
+    api.call("POST", f"/api/articles/{slug}/comments", "jake", json={"comment": {"body": "hi"}})
+    api.call("POST", f"/api/articles/{slug}/favorite", "jake")
+    deleted = api.call("DELETE", f"/api/articles/{slug}", "jake",
+                       headers={dryrun.HEADER: dryrun.marker(app)})
+    assert deleted.status_code == 204
+    assert {(c["table"], c["op"]) for c in changes(deleted)} == {
+        ("articles", "-"), ("comments", "-"), ("favorites", "-"), ("article_tags", "-")}

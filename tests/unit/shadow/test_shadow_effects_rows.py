@@ -219,3 +219,14 @@ def test_the_kinds_say_which_side_lacks_the_change(engine: sa.Engine) -> None:
     found = checked(engine, [comment("only mine")], {"users": [[1]], "articles": [[1]]})
     assert [(path, kind) for path, kind, *_ in found] == [
         ("effects.comments[+]", str(Kind.EXTRA_IN_CANDIDATE))]
+
+
+def test_another_requests_edit_of_a_sibling_row_is_not_the_controls_effect(engine: sa.Engine
+                                                                         ) -> None:
+    """Articles of a named author are watched for new ones, not for other clients' edits."""
+    with engine.begin() as connection:
+        run(connection, "INSERT INTO articles (id, slug, title, description, body, author_id,"
+            " created_at, updated_at) VALUES (5, 'sibling', 'S', 'd', 'b', 1, :t, :t)", t=NOW)
+    found = checked(engine, [], {"users": [[1]], "articles": [[1]]},
+                    ("UPDATE articles SET body = 'edited elsewhere' WHERE id = 5", {}))
+    assert found == []
