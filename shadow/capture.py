@@ -17,9 +17,6 @@ The export format (``"capture": 1``) is one JSON object per line::
 from __future__ import annotations
 
 import json
-import os
-import queue
-import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -29,6 +26,7 @@ import sqlalchemy as sa
 
 from shadow import schema
 from shadow.background import background_error
+from shadow.batches import BatchThread
 from shadow.capture_policy import Policy
 from shadow.capture_redact import redact_record
 from shadow.record import Record, RecordError
@@ -139,82 +137,27 @@ class CaptureStore:
 
 # --- the background writer -----------------------------------------------------------------
 
-class CaptureWriter:
+class CaptureWriter(BatchThread[tuple[Record, Policy]]):
     """Queue captured records (never blocking), redact and store them in batches, prune."""
+
+    thread_name = "capture-writer"
 
     def __init__(self, store: CaptureStore, *, max_queue: int = 2_000, batch_size: int = 100,
                  interval: float = 0.5, prune_every: float = 3600.0) -> None:
+        super().__init__(max_queue=max_queue, batch_size=batch_size, interval=interval)
         self.store = store
-        self.max_queue = max_queue
-        self.batch_size = batch_size
-        self.interval = interval
         self.prune_every = prune_every
         self.dropped = 0
         self.failed = 0
         self.failing = False  # the last write failed (until one succeeds)
-        self._pid: int | None = None
-        self._lock = threading.Lock()
         self._pruned = float("-inf")  # the first batch prunes, whatever the uptime
 
     def put(self, record: Record, policy: Policy) -> bool:
         """Queue one exchange (redacted later, on the writer's thread); False if dropped."""
-        try:
-            self._start()
-            self._queue.put_nowait((record, policy))
+        if self._offer((record, policy)):
             return True
-        except queue.Full:
-            self.dropped += 1
-            return False
-
-    def flush(self, timeout: float = 5.0) -> bool:
-        """Wait until what is queued so far is written; False if ``timeout`` passed first."""
-        if self._pid != os.getpid():
-            return True
-        deadline = time.monotonic() + timeout
-        while self._queue.unfinished_tasks:
-            if time.monotonic() > deadline:
-                return False
-            time.sleep(0.02)
-        return True
-
-    def close(self, timeout: float = 5.0) -> None:
-        """Write what is queued (waiting at most ``timeout``) and stop the thread."""
-        if self._pid != os.getpid():
-            return
-        self.flush(timeout)
-        self._stop.set()
-        self._thread.join(timeout=max(self.interval * 2, 1.0))
-        self._pid = None
-
-    def _start(self) -> None:
-        if self._pid == os.getpid():
-            return
-        with self._lock:
-            if self._pid == os.getpid():
-                return
-            self._queue: queue.Queue[tuple[Record, Policy]] = queue.Queue(self.max_queue)
-            self._stop = threading.Event()
-            self._thread = threading.Thread(target=self._run, name="capture-writer",
-                                            daemon=True)
-            self._thread.start()
-            self._pid = os.getpid()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                batch = [self._queue.get(timeout=self.interval)]
-            except queue.Empty:
-                continue
-            while len(batch) < self.batch_size:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            try:
-                self._write(batch)
-            finally:
-                for _ in batch:
-                    self._queue.task_done()
+        self.dropped += 1
+        return False
 
     def _write(self, batch: list[tuple[Record, Policy]]) -> None:
         try:

@@ -22,8 +22,6 @@ of the oldest of them; over ``maxlen * 0.9`` or ``max_age`` it stops publishing 
 
 from __future__ import annotations
 
-import os
-import queue
 import threading
 import time
 from collections.abc import Callable
@@ -35,6 +33,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from prometheus_client import Counter
 
 from shadow.background import background_error
+from shadow.batches import BatchThread
 from shadow.observation import Observation, Outcome
 from shadow.record import Record, RecordError
 
@@ -141,23 +140,21 @@ def backlog(client: redis.Redis, stream: str) -> Backlog:
     return Backlog(entries, age)
 
 
-class QueuePublisher:
+class QueuePublisher(BatchThread[Record]):
     """Publish records to the stream off the request thread; never block, never raise."""
+
+    thread_name = "shadow-queue"
 
     def __init__(self, settings: QueueSettings, skip: Skip, *, buffer: int = 2000,
                  batch: int = 100, interval: float = 0.5) -> None:
+        super().__init__(max_queue=buffer, batch_size=batch, interval=interval)
         self.settings = settings
         self.sealer = Sealer(settings.key)  # a bad key stops the start, not a request
         self.skip = skip
-        self.buffer = buffer
-        self.batch = batch
-        self.interval = interval
         self.shedding: str | None = None  # "backlog" / "age" while over a limit
         self.unavailable: str | None = None  # the last Redis error, until a send succeeds
         self.published = 0
         self.skipped: dict[str, int] = {}
-        self._pid: int | None = None
-        self._lock = threading.Lock()
 
     def publish(self, record: Record) -> None:
         """Queue ``record`` for the stream, or record why it is skipped."""
@@ -165,68 +162,28 @@ class QueuePublisher:
             self._start()
             if self.shedding is not None:
                 self._skip([record], self.shedding)
-                return
-            self._queue.put_nowait(record)
-        except queue.Full:
-            self._skip([record], "buffer")
+            elif not self._offer(record):
+                self._skip([record], "buffer")
         except Exception:
             background_error("shadow_queue", "could not queue an exchange")
 
-    def flush(self, timeout: float = 5.0) -> bool:
-        """Wait until everything handed over so far is sent or skipped."""
-        if self._pid != os.getpid():
-            return True
-        deadline = time.monotonic() + timeout
-        while self._queue.unfinished_tasks:
-            if time.monotonic() > deadline:
-                return False
-            time.sleep(0.01)
-        return True
-
     def close(self, timeout: float = 2.0) -> None:
-        if self._pid != os.getpid():
-            return
-        self.flush(timeout)
-        self._stop.set()
-        self._thread.join(timeout)
-        self._pid = None
+        super().close(timeout)
 
     def status(self) -> dict[str, object]:
         return {"published": self.published, "skipped": dict(self.skipped),
                 "shedding": self.shedding, "unavailable": self.unavailable}
 
-    def _start(self) -> None:
-        if self._pid == os.getpid():
-            return
-        with self._lock:
-            if self._pid == os.getpid():
-                return
-            self._queue: queue.Queue[Record] = queue.Queue(maxsize=self.buffer)
-            self._stop = threading.Event()
-            self._client = self.settings.client()
-            self._grouped = False
-            self._checked = 0.0
-            self._thread = threading.Thread(target=self._run, name="shadow-queue", daemon=True)
-            self._thread.start()
-            self._pid = os.getpid()
+    def _started(self) -> None:
+        self._client = self.settings.client()
+        self._grouped = False
+        self._checked = 0.0
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._check()
-            try:
-                records = [self._queue.get(timeout=self.interval)]
-            except queue.Empty:
-                continue
-            while len(records) < self.batch:
-                try:
-                    records.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            try:
-                self._send(records)
-            finally:
-                for _ in records:
-                    self._queue.task_done()
+    def _tick(self) -> None:
+        self._check()
+
+    def _write(self, records: list[Record]) -> None:
+        self._send(records)
 
     def _send(self, records: list[Record]) -> None:
         if self.shedding is not None:
