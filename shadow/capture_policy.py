@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from shadow.layers import first, setting
 from shadow.paths import FieldPath
 
 
@@ -25,27 +26,11 @@ class Policy:
     @classmethod
     def from_settings(cls, defaults: Any = None, route: Any = None) -> Policy:
         """Resolve a route's policy: the route's own value, else the global ``capture:``."""
-
-        def pick(key: str, fallback: Any) -> Any:
-            for settings in (route, defaults):
-                value = _setting(settings, key)
-                if value is not None:
-                    return value
-            return fallback
-
-        paths = [*(_setting(defaults, "redact") or ()), *(_setting(route, "redact") or ())]
+        paths = [*(setting(defaults, "redact") or ()), *(setting(route, "redact") or ())]
         return cls(
-            fraction=float(pick("fraction", 0.0)),
-            max_per_hour=int(pick("max_per_hour", 1000)),
-            max_body=int(pick("max_body", 256 * 1024)),
+            fraction=float(first("fraction", route, defaults, fallback=0.0)),
+            max_per_hour=int(first("max_per_hour", route, defaults, fallback=1000)),
+            max_body=int(first("max_body", route, defaults, fallback=256 * 1024)),
             redact=tuple(FieldPath.parse(p) for p in dict.fromkeys(paths)),
-            keep_days=int(_setting(defaults, "keep_days") or 14),
+            keep_days=int(setting(defaults, "keep_days") or 14),
         )
-
-
-def _setting(settings: Any, key: str) -> Any:
-    if settings is None:
-        return None
-    if isinstance(settings, dict):
-        return settings.get(key)
-    return getattr(settings, key, None)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from shadow.layers import first, setting
 from shadow.rules import Rules
 
 
@@ -33,28 +34,11 @@ class Experiment:
         Both arguments are mappings (routes.yaml as loaded) or objects with those attributes
         (the proxy's validated models). Raise RuleError on bad comparison rules.
         """
-        rules = Rules.from_settings(defaults, route)
-
-        def pick(key: str, fallback: Any) -> Any:
-            for settings in (route, defaults):
-                value = _setting(settings, key)
-                if value is not None:
-                    return value
-            return fallback
-
         return cls(
-            rules=rules,
-            sample=pick("sample", 1.0),
-            timeout=pick("timeout", None),
-            max_in_flight=_setting(route, "max_in_flight"),
-            calibrate=pick("calibrate", 0.0),
-            writes=_setting(route, "writes"),
+            rules=Rules.from_settings(defaults, route),
+            sample=first("sample", route, defaults, fallback=1.0),
+            timeout=first("timeout", route, defaults, fallback=None),
+            max_in_flight=setting(route, "max_in_flight"),
+            calibrate=first("calibrate", route, defaults, fallback=0.0),
+            writes=setting(route, "writes"),
         )
-
-
-def _setting(settings: Any, key: str) -> Any:
-    if settings is None:
-        return None
-    if isinstance(settings, dict):
-        return settings.get(key)
-    return getattr(settings, key, None)

@@ -18,10 +18,11 @@ Built from routes.yaml's ``shadow:`` section (global) and a route's own settings
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from shadow.layers import setting as _setting
 from shadow.paths import FieldPath
 
 # Headers compared by default; every other header is Express/Flask noise.
@@ -114,14 +115,6 @@ class Rules:
             ),
             headers=self.headers | {name.lower() for name in headers},
         )
-
-
-def _setting(settings: Any, key: str) -> Any:
-    if settings is None:
-        return None
-    if isinstance(settings, Mapping):
-        return settings.get(key)
-    return getattr(settings, key, None)
 
 
 def _switch(where: str, settings: Any, key: str) -> bool | None:
