@@ -7,6 +7,10 @@ file next to the live one, runs ``nginx -t`` on the candidate, and only then mov
 live file and sends ``nginx -s reload``: old workers finish the requests they hold while new
 workers take new ones on the same listening socket, so no request is dropped. An invalid
 routes.yaml or a render nginx refuses never replaces the running configuration.
+
+With ``nginx=None`` (``--render-only``) the watcher only renders, atomically: nginx runs in
+another container (the compose stack's edge), whose deploy/compose/edge-start checks each new
+render with ``nginx -t`` before it reloads.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ class EdgeWatcher:
     routes: Path
     config: Path
     edge: EdgeSettings
-    nginx: str = "nginx"
+    nginx: str | None = "nginx"  # None: render only (another process checks and reloads)
     interval: float = 0.1
     version: str | None = None
     last_error: str | None = None
@@ -38,6 +42,7 @@ class EdgeWatcher:
     _stamp: tuple[int, int, int] | None = field(default=None, repr=False)
 
     def _nginx(self, config: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+        assert self.nginx is not None
         argv = [self.nginx, "-q", "-c", str(config)]
         if self.edge.prefix is not None:
             argv[2:2] = ["-p", str(self.edge.prefix), "-e", str(self.edge.prefix / "error.log")]
@@ -64,9 +69,10 @@ class EdgeWatcher:
             return False
         candidate = self.config.with_name(self.config.name + ".candidate")
         candidate.write_text(rendered)
-        checked = self._nginx(candidate, "-t")
-        if checked.returncode != 0:
-            return self._refuse(f"nginx -t refused the render: {checked.stderr.strip()}")
+        if self.nginx is not None:
+            checked = self._nginx(candidate, "-t")
+            if checked.returncode != 0:
+                return self._refuse(f"nginx -t refused the render: {checked.stderr.strip()}")
         candidate.replace(self.config)
         self.version, self.last_error = table.version, None
         return True
@@ -88,7 +94,7 @@ class EdgeWatcher:
             log_event("edge_reloaded", file=str(self.config), version=self.version)
 
     def check(self) -> bool:
-        """Render and reload if routes.yaml changed; return whether nginx was reloaded."""
+        """Render and reload if routes.yaml changed; return whether the config changed."""
         try:
             st = os.stat(self.routes)
         except OSError as error:
@@ -100,6 +106,9 @@ class EdgeWatcher:
         self._stamp = stamp
         if not self.render_once():
             return False
+        if self.nginx is None:
+            log_event("edge_rendered", file=str(self.config), version=self.version)
+            return True
         self.reload()
         return True
 

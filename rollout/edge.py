@@ -101,14 +101,17 @@ def nginx_command(output: Path | None, **options: object) -> None:
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path, dir_okay=False),
               help="the nginx.conf the running nginx reads")
 @click.option("--nginx", "nginx_binary", default="nginx", show_default=True)
+@click.option("--render-only", is_flag=True,
+              help="only render (atomically); the nginx elsewhere checks and reloads")
 @click.option("--interval", default=0.1, show_default=True, help="seconds between polls")
-def watch_command(output: Path, nginx_binary: str, interval: float, **options: object) -> None:
+def watch_command(output: Path, nginx_binary: str, render_only: bool, interval: float,
+                  **options: object) -> None:
     """Re-render, check (nginx -t) and reload nginx whenever routes.yaml changes."""
     from proxy.access_log import configure_logging
 
     configure_logging()  # edge_reloaded / edge_render_refused lines on stderr
     path, settings = _prepare(**options)  # type: ignore[arg-type]
-    EdgeWatcher(path, output, settings, nginx_binary, interval).run()
+    EdgeWatcher(path, output, settings, None if render_only else nginx_binary, interval).run()
 
 
 @edge.command("metrics")

@@ -18,10 +18,10 @@ PROJECT_PREFIX = "strangler-deploytest-"
 # The order compose's depends_on declares. Podman 4.3 cannot wait for health conditions
 # (podman-compose skips them below podman 4.6) and runs no health check by itself without
 # systemd, so the stack is started stage by stage and each stage's health checks are run here.
-STAGES = (("postgres", "redis"), ("legacy",), ("proxy-blue", "proxy-green"),
-          ("edge", "prometheus"))
+STAGES = (("postgres", "redis"), ("legacy",), ("proxy-blue", "proxy-green", "edge-render"),
+          ("edge",), ("edge-metrics", "prometheus"))
 PORTS = ("EDGE_PORT", "PROXY_BLUE_PORT", "PROXY_GREEN_PORT", "LEGACY_PORT", "POSTGRES_PORT",
-         "REDIS_PORT", "PROMETHEUS_PORT", "GRAFANA_PORT")
+         "REDIS_PORT", "PROMETHEUS_PORT", "GRAFANA_PORT", "EDGE_METRICS_PORT")
 
 
 def image_repository() -> str:

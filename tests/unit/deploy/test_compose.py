@@ -77,13 +77,40 @@ def test_every_base_image_has_a_stand_in_for_the_deploy_test():
     assert bases | pulled <= set(STANDINS)
 
 
-def test_the_edge_template_uses_only_what_edge_start_substitutes_and_compose_sets():
-    template = (DEPLOY / "compose" / "edge.conf.template").read_text()
-    used = set(re.findall(r"\$\{(\w+)\}", template))
+def mounts(service: str) -> dict[str, str]:
+    """Return ``service``'s volume mounts: container path -> volume (or host path)."""
+    return {m.split(":")[1]: m.split(":")[0] for m in SERVICES[service]["volumes"]}
+
+
+def test_the_edge_runs_what_edge_render_renders_from_the_proxies_routes_yaml():
+    render = SERVICES["edge-render"]
+    command = render["command"]
+    assert command[:4] == ["strangler", "edge", "watch", "--render-only"]
+    option = {name: command[command.index(name) + 1] for name in
+              ("-o", "--proxy-upstream-file", "--access-log", "--listen")}
+    # The routes.yaml the proxies hot-reload (ROUTES_FILE on the shared routes volume).
+    routes_file = render["environment"]["ROUTES_FILE"]
+    assert routes_file == SERVICES["proxy-blue"]["environment"]["ROUTES_FILE"]
+    routes_dir = routes_file.rsplit("/", 1)[0]
+    assert mounts("edge-render")[routes_dir] == mounts("proxy-blue")[routes_dir] == "routes"
+    # The render lands on a volume the edge reads at the path edge-start follows; the image
+    # creates that directory for the strangler user (a fresh named volume copies its owner).
+    rendered_dir = option["-o"].rsplit("/", 1)[0]
+    volume = mounts("edge-render")[rendered_dir]
+    assert mounts("edge")[rendered_dir] == volume and volume in COMPOSE["volumes"]
     start = (DEPLOY / "compose" / "edge-start").read_text()
-    substituted = set(re.findall(r"\$\{(\w+)\}", start.split("envsubst", 1)[1].split("<")[0]))
-    assert used == substituted
-    assert used <= set(SERVICES["edge"]["environment"])
+    assert f"rendered={option['-o']}\n" in start
+    assert rendered_dir in final_stage(DOCKERFILES["deploy/Dockerfile"])
+    # Blue-green: the render includes the upstream file edge-switch writes.
+    switch = (DEPLOY / "compose" / "edge-switch").read_text()
+    assert f"upstream={option['--proxy-upstream-file']}\n" in switch
+    # The access log is on a volume edge-metrics follows.
+    log_dir = option["--access-log"].rsplit("/", 1)[0]
+    metrics = SERVICES["edge-metrics"]["command"]
+    assert metrics[metrics.index("--log") + 1] == option["--access-log"]
+    assert mounts("edge")[log_dir] == mounts("edge-metrics")[log_dir] == "edge-log"
+    assert option["--listen"] == "${EDGE_ADDRESS:-127.0.0.1}:${EDGE_PORT:-8080}"
+    assert not (DEPLOY / "compose" / "edge.conf.template").exists()
 
 
 def test_grafana_is_provisioned_with_the_dashboard_and_the_prometheus_data_source():

@@ -103,3 +103,27 @@ def test_only_known_settings_keep_a_legacy_route_plain() -> None:
 
     assert plain_legacy(Captured(route="GET /a", serve="legacy"))
     assert not plain_legacy(Captured(route="GET /a", serve="legacy", capture=True))
+
+
+def test_render_only_watch_renders_flips_and_keeps_the_last_valid_render(
+        routes: Path, tmp_path: Path) -> None:
+    # The compose stack's edge-render sidecar: no nginx in its image; the edge container
+    # checks (nginx -t) and reloads. A flip re-renders; an invalid routes.yaml changes nothing.
+    from proxy.edge_routes import EdgeSettings
+    from proxy.edge_watch import EdgeWatcher
+
+    output = tmp_path / "nginx.conf"
+    watcher = EdgeWatcher(routes, output, EdgeSettings(proxy_upstream_file="/up.conf"),
+                          nginx=None)
+    assert watcher.check()
+    first = output.read_text()
+    assert '"legacy|GET /api/tags|' in first and "include /up.conf;" in first
+    routes.write_text(ROUTES.replace("GET /api/tags, serve: legacy", "GET /api/tags, serve: flask")
+                      + "# flipped\n")
+    assert watcher.check()
+    flipped = output.read_text()
+    assert '"legacy|GET /api/tags|' not in flipped and watcher.reloads == 0
+    routes.write_text("routes: [{route: GET /api/tags, serve: nobody}]\n")
+    assert not watcher.check()
+    assert output.read_text() == flipped and watcher.refusals == 1
+    assert not list(tmp_path.glob("*.candidate"))
