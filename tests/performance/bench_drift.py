@@ -42,7 +42,7 @@ from tests.support.shadow_queue import drop_stream, queue_env, worker_process
 
 QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
 PAUSES = (0.0, 1.0, 5.0)  # seconds the worker is held after a burst
-READS = int(os.environ.get("DRIFT_READS", "60" if QUICK else "150"))  # per band
+READS = int(os.environ.get("DRIFT_READS", "30" if QUICK else "150"))  # per band
 BURST = 10  # reads per burst, over about half a second
 WRITE_RATE = float(os.environ.get("DRIFT_WRITE_RATE", "10"))
 SLUGS = int(os.environ.get("DRIFT_SLUGS", "3"))
