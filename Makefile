@@ -6,7 +6,7 @@ STRANGLER := $(VENV)/bin/strangler
 SQLITE_DEFAULT := sqlite:///$(CURDIR)/instance/strangler.db
 API ?= http://127.0.0.1:8000/api
 
-.PHONY: setup migrate legacy proxy run demo test monitoring conformance fuzz bench bench-proxy bench-backend bench-shadow lint deploy-test hostile mutants
+.PHONY: setup migrate legacy proxy run demo test monitoring conformance fuzz bench bench-proxy bench-backend bench-shadow bench-shadow-quick lint deploy-test hostile mutants
 
 setup: $(VENV)/.installed legacy/node_modules/.installed node_modules/.installed
 	tools/ensure-chromium
@@ -76,7 +76,15 @@ bench-backend: setup
 
 bench-shadow: setup
 	$(PY) -m tests.performance.bench_shadow
+	$(PY) -m tests.performance.bench_drift
 	$(PY) -m tests.performance.bench_capture
+
+# The same, shortened (1 round of 1 s, fewer reads and writes): a smoke run of a few minutes
+# whose numbers are not for the docs.
+bench-shadow-quick: setup
+	BENCH_QUICK=1 $(PY) -m tests.performance.bench_shadow
+	BENCH_QUICK=1 $(PY) -m tests.performance.bench_drift
+	BENCH_SECONDS=1 BENCH_ROUNDS=1 BENCH_MICRO=200 $(PY) -m tests.performance.bench_capture
 
 # Not part of test: images, the compose stack under Podman, Postman through the edge, a
 # blue-green release under load (docs/deploy.md; 2 to 3 minutes once the images are cached).

@@ -6,7 +6,8 @@ one process pinned to one core; each case runs a bounded number of comparisons (
 proxy (tests/performance/shadow_proxy.py, skipped with ``--comparator-only``): control p50/p99
 and rps unshadowed and with shadow at 0% and 100% sampling, and the dry-run write cost
 (target: control p50 within 10% of unshadowed). The report goes to
-tests/artifacts/bench_shadow.md.
+tests/artifacts/bench_shadow.md. ``BENCH_QUICK=1`` shortens every part (a smoke run; see
+``make bench-shadow-quick``).
 """
 
 from __future__ import annotations
@@ -153,10 +154,13 @@ def measure(run: Callable[[], object], seconds: float, limit: int) -> tuple[int,
 
 
 def main() -> None:
+    quick = os.environ.get("BENCH_QUICK", "") not in ("", "0")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=3.0, help="time per case (bound)")
+    parser.add_argument("--seconds", type=float, default=0.5 if quick else 3.0,
+                        help="time per case (bound)")
     parser.add_argument("--limit", type=int, default=200_000, help="comparisons per case (bound)")
-    parser.add_argument("--megabyte-runs", type=int, default=5, help="runs per 1 MB case")
+    parser.add_argument("--megabyte-runs", type=int, default=1 if quick else 5,
+                        help="runs per 1 MB case")
     parser.add_argument("--comparator-only", action="store_true", help="skip the proxy part")
     args = parser.parse_args()
     if not args.comparator_only:

@@ -15,6 +15,14 @@ workers as separate processes at ``nice 10``. After each measurement the workers
 until the stream is drained (bounded); their table gives comparisons per second (from the
 load's start to the drain), the lag (request -> stored comparison, p50/p99 over the workers'
 last 10,000) and the shares compared / skipped of the requests shadowed.
+
+Scale-out rows: the same load split over 2 proxies publishing to one stream (one consumer
+group) with 1 and 3 workers: wrk at BENCH_CONNECTIONS/2 on each proxy at once (rps summed,
+p50 the mean, p99 the worse), the paced loop alternating between them, and the c=1 loop on
+the first (one connection cannot be split).
+
+``BENCH_QUICK=1`` (``make bench-shadow-quick``): 1 round of 1 s, 40 paced GETs, 40 writes,
+drains of at most 30 s: a smoke run of a few minutes whose numbers are not for the docs.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ import os
 import statistics
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -34,15 +43,21 @@ from tests.support.databases import DatabaseFactory
 from tests.support.processes import ServerProcess, legacy_process, proxy_process
 from tests.support.shadow_queue import drop_stream, queue_env, worker_process
 
-SECONDS = int(os.environ.get("BENCH_SECONDS", "3"))
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "2"))
+QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
+SECONDS = int(os.environ.get("BENCH_SECONDS", "1" if QUICK else "3"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "1" if QUICK else "2"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
-WRITES = int(os.environ.get("BENCH_WRITES", "200"))
+WRITES = int(os.environ.get("BENCH_WRITES", "40" if QUICK else "200"))
 RATE = float(os.environ.get("BENCH_RATE", "20"))
-PACED = int(os.environ.get("BENCH_PACED", "150"))
+PACED = int(os.environ.get("BENCH_PACED", "40" if QUICK else "150"))
 PATH = "/api/articles"
-QUEUED = {"queued 100%, 1 worker": 1, "queued 100%, 3 workers": 3}
-DRAIN = float(os.environ.get("BENCH_DRAIN_SECONDS", "120"))
+QUEUED = {  # name: (proxies publishing to the one stream, workers)
+    "queued 100%, 1 worker": (1, 1),
+    "queued 100%, 3 workers": (1, 3),
+    "queued 100%, 2 proxies, 1 worker": (2, 1),
+    "queued 100%, 2 proxies, 3 workers": (2, 3),
+}
+DRAIN = float(os.environ.get("BENCH_DRAIN_SECONDS", "30" if QUICK else "120"))
 
 
 def counter(url: str, name: str) -> float:
@@ -53,21 +68,24 @@ def counter(url: str, name: str) -> float:
     return total
 
 
-def queue_counts(proxy: str, workers: list[str]) -> dict[str, float]:
-    """Return what the proxy published and skipped, and what its workers compared."""
+def queue_counts(proxies: list[str], workers: list[str]) -> dict[str, float]:
+    """Return what the proxies published and skipped, and what their workers compared."""
     health = [httpx.get(url + "/health", timeout=10).json() for url in workers]
-    return {"published": counter(proxy, "shadow_queue_published_total"),
-            "skipped": counter(proxy, "shadow_queue_skipped_total"),
-            "compared": sum(h["compared"] for h in health),
+    return {"published": sum(counter(p, "shadow_queue_published_total") for p in proxies),
+            "skipped": sum(counter(p, "shadow_queue_skipped_total") for p in proxies),
+            # a worker counts what it compared; an exchange claimed from a worker slower
+            # than --claim-idle is compared twice and stored once: count it once
+            "compared": sum(h["compared"] for h in health)
+            - sum(counter(url, "shadow_worker_duplicates_total") for url in workers),
             "lag_p50": statistics.median(h["lag_p50_ms"] or 0.0 for h in health),
             "lag_p99": max(h["lag_p99_ms"] or 0.0 for h in health)}
 
 
-def drained(proxy: str, workers: list[str]) -> dict[str, float]:
-    """Wait (at most DRAIN s) until the workers compared all the proxy published."""
+def drained(proxies: list[str], workers: list[str]) -> dict[str, float]:
+    """Wait (at most DRAIN s) until the workers compared all the proxies published."""
     deadline = time.monotonic() + DRAIN
     while True:
-        counts = queue_counts(proxy, workers)
+        counts = queue_counts(proxies, workers)
         if counts["compared"] >= counts["published"] or time.monotonic() > deadline:
             return counts
         time.sleep(0.25)
@@ -82,20 +100,38 @@ def routes_text(sample: float | None, dry_run: bool = False) -> str:
         "GET /api/articles": compared, "POST /api/articles/:slug/comments": compared})
 
 
-def paced(url: str) -> tuple[float, float]:
-    """Return p50 and p99 ms of PACED GETs sent at RATE per second (one at a time)."""
+def paced(urls: list[str]) -> tuple[float, float]:
+    """Return p50 and p99 ms of PACED GETs sent at RATE per second (one at a time, taking
+    the proxies in turn)."""
     times = []
-    with httpx.Client(base_url=url, timeout=10) as client:
+    clients = [httpx.Client(base_url=url, timeout=10) for url in urls]
+    try:
         start = time.perf_counter()
         for n in range(PACED):
             delay = start + n / RATE - time.perf_counter()
             if delay > 0:
                 time.sleep(delay)
             sent = time.perf_counter()
-            client.get(PATH).raise_for_status()
+            clients[n % len(clients)].get(PATH).raise_for_status()
             times.append((time.perf_counter() - sent) * 1000)
+    finally:
+        for client in clients:
+            client.close()
     times.sort()
-    return statistics.median(times), times[int(len(times) * 0.99) - 1]
+    return statistics.median(times), times[max(0, int(len(times) * 0.99) - 1)]
+
+
+def saturate(wrk_binary: str, urls: list[str]) -> dict[str, float]:
+    """Return rps (summed), p50 (mean) and p99 (worst) of wrk at CONNECTIONS split evenly over
+    ``urls``, all at once."""
+    share = max(1, CONNECTIONS // len(urls))
+    with ThreadPoolExecutor(len(urls)) as pool:
+        results = list(pool.map(lambda url: wrk.run(
+            wrk_binary, url + PATH, connections=share, threads=min(2, share),
+            seconds=SECONDS), urls))
+    return {"rps": sum(r.rps for r in results),
+            "p50": statistics.mean(r.p50_ms for r in results),
+            "p99": max(r.p99_ms for r in results), "errors": sum(r.errors for r in results)}
 
 
 def write_cost(url: str, token: str, slug: str) -> tuple[float, float]:
@@ -121,7 +157,7 @@ def run() -> str:
     servers: list[ServerProcess] = []
     targets = {"unshadowed": None, "shadow 0%": 0.0, "shadow 100%": 1.0,
                "shadow 100%, writes dry-run": 1.0, **dict.fromkeys(QUEUED, 1.0)}
-    urls: dict[str, str] = {}
+    urls: dict[str, list[str]] = {}
     worker_urls: dict[str, list[str]] = {}
     streams: list[dict[str, str]] = []
     queued: dict[str, list[dict[str, float]]] = {name: [] for name in QUEUED}
@@ -132,15 +168,18 @@ def run() -> str:
         for name, sample in targets.items():
             routes_file = work / f"routes-{len(urls)}.yaml"
             routes_file.write_text(routes_text(sample, dry_run="dry-run" in name))
-            metrics = work / f"metrics-{len(urls)}"
-            metrics.mkdir()
             env = queue_env() if name in QUEUED else {}
             streams.append(env)
-            proxy = proxy_process(routes_file, database, work, metrics, LEGACY_URL=legacy.url,
-                                  WEB_CONCURRENCY="2", GUNICORN_THREADS="16", **env).start()
-            servers.append(proxy)
-            urls[name] = proxy.url
-            for _ in range(QUEUED.get(name, 0)):
+            proxies, workers = QUEUED.get(name, (1, 0))
+            for n in range(proxies):  # the same stream and key: one consumer group
+                metrics = work / f"metrics-{len(urls)}-{n}"
+                metrics.mkdir()
+                proxy = proxy_process(routes_file, database, work, metrics,
+                                      LEGACY_URL=legacy.url, WEB_CONCURRENCY="2",
+                                      GUNICORN_THREADS="16", **env).start()
+                servers.append(proxy)
+                urls.setdefault(name, []).append(proxy.url)
+            for _ in range(workers):
                 worker = worker_process(database, work, nice=10, concurrency=2,
                                         ROUTES_FILE=str(routes_file), LEGACY_URL=legacy.url,
                                         **env).start()
@@ -152,15 +191,13 @@ def run() -> str:
             for name in runs:
                 if name in QUEUED:
                     before, started = queue_counts(urls[name], worker_urls[name]), time.monotonic()
-                busy = wrk.run(binaries["wrk"], urls[name] + PATH, connections=CONNECTIONS,
-                               threads=2, seconds=SECONDS)
-                single = wrk.run(binaries["wrk"], urls[name] + PATH, connections=1, threads=1,
-                                 seconds=SECONDS)
+                busy = saturate(binaries["wrk"], urls[name])
+                single = wrk.run(binaries["wrk"], urls[name][0] + PATH, connections=1,
+                                 threads=1, seconds=SECONDS)
                 p50_paced, p99_paced = paced(urls[name])
-                runs[name].append({"rps": busy.rps, "p50": busy.p50_ms, "p99": busy.p99_ms,
-                                   "p50_c1": single.p50_ms, "p50_paced": p50_paced,
-                                   "p99_paced": p99_paced, "errors": busy.errors})
-                print(f"{name}: {busy.rps:,.0f} rps, p99 {busy.p99_ms:.2f} ms,"
+                runs[name].append({**busy, "p50_c1": single.p50_ms, "p50_paced": p50_paced,
+                                   "p99_paced": p99_paced})
+                print(f"{name}: {busy['rps']:,.0f} rps, p99 {busy['p99']:.2f} ms,"
                       f" c=1 p50 {single.p50_ms:.3f} ms, paced p50 {p50_paced:.2f} ms",
                       flush=True)
                 if name in QUEUED:
@@ -179,7 +216,7 @@ def run() -> str:
                 "email": "bench@example.com", "password": "bench-password"}}).json()["user"][
                 "token"]
             slug = client.get("/api/articles?limit=1").json()["articles"][0]["slug"]
-        writes = {name: write_cost(urls[name], token, slug)
+        writes = {name: write_cost(urls[name][0], token, slug)
                   for name in ("unshadowed", "shadow 100%", "shadow 100%, writes dry-run")}
     finally:
         for server in reversed(servers):
@@ -212,6 +249,8 @@ def run() -> str:
     return (f"Machine: {machine.describe('nginx', binaries['wrk'])}\n\nwrk, {ROUNDS} rounds"
             f" interleaved (medians), {SECONDS} s each after a 1 s warm-up; proxies with 2"
             f" gthread workers x 16 threads; legacy and the parity store on PostgreSQL; 20"
-            f" articles; paced: {PACED} GETs at {RATE:g}/s; {WRITES} sequential comment writes per"
-            f" row; 1-minute load average {os.getloadavg()[0]:.1f} at the end.\n\n"
+            f" articles; 2 proxies: wrk at c={CONNECTIONS // 2} on each at once (rps summed, p50"
+            f" the mean, p99 the worse), paced GETs alternating, c=1 on the first; paced:"
+            f" {PACED} GETs at {RATE:g}/s; {WRITES} sequential comment writes per row;"
+            f" 1-minute load average {os.getloadavg()[0]:.1f} at the end.\n\n"
             + "\n".join(lines))

@@ -231,3 +231,51 @@ def test_forged_and_tampered_entries_are_refused_and_counted(
     assert health["refused"] == 2
     until(lambda: client.xpending(stream, GROUP)["pending"] == 0, 30, "refused and acked")
     assert list(by_request(database)) == ["genuine"]
+
+
+def test_two_proxies_on_one_stream_with_two_workers_store_each_exchange_once(
+    databases: DatabaseFactory,
+    start_legacy: Callable[..., ServerProcess],
+    start_shadow_proxy: Callable[..., ServerProcess],
+    start_worker: Callable[..., ServerProcess | None],
+    shared_queue: dict[str, str],
+) -> None:
+    """Scale-out: two proxies publish to one stream (one consumer group); two workers share it."""
+    database = databases.create("postgresql")
+    legacy = start_legacy(database)
+    proxies = [start_shadow_proxy(shadowed_routes(), database, legacy.url, **shared_queue)
+               for _ in range(2)]
+    workers = [start_worker(proxy, concurrency=2) for proxy in proxies]
+    assert all(worker is not None for worker in workers)
+    ids = {proxy.url: [f"pair-{side}-{n}" for n in range(40)]
+           for side, proxy in zip("ab", proxies, strict=True)}
+    expected = httpx.get(legacy.url + "/api/tags").content
+    failures: list[str] = []
+
+    def load(url: str) -> None:
+        with httpx.Client(base_url=url, timeout=10) as api:
+            for rid in ids[url]:
+                response = api.get("/api/tags", headers={"X-Request-ID": rid})
+                if response.status_code != 200 or response.content != expected:
+                    failures.append(f"{rid}: {response.status_code}")
+
+    threads = [threading.Thread(target=load, args=(proxy.url,)) for proxy in proxies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert failures == []
+    everyone = [rid for url in ids for rid in ids[url]]
+    until(lambda: set(everyone) <= set(by_request(database)), 90, "every exchange compared")
+    client = redis.Redis.from_url(shared_queue["SHADOW_QUEUE_URL"])
+    until(lambda: client.xpending(shared_queue["SHADOW_QUEUE_STREAM"], GROUP)["pending"] == 0,
+          30, "all acknowledged")
+    rows = by_request(database)
+    assert {rid: len(rows[rid]) for rid in everyone} == dict.fromkeys(everyone, 1)  # once each
+    assert {rows[rid][0]["outcome"] for rid in everyone} == {"match"}
+    assert sum(metric(p.url, "shadow_queue_published_total") for p in proxies) == len(everyone)
+    assert all(metric(p.url, "shadow_queue_published_total") == 40 for p in proxies)
+    compared = [httpx.get(w.url + "/health", timeout=5).json()["compared"]
+                for w in workers if w is not None]
+    assert sum(compared) == len(everyone)
+    assert all("Traceback" not in server.log() for server in [*proxies, *workers] if server)
