@@ -405,17 +405,18 @@ def steps(stack: Stack) -> dict[str, str]:
 def test_legacy_down_and_every_request_panel_match_the_access_log(stack: Stack, traffic: float
                                                                  ) -> None:
     stack.legacy.stop()
+    down = 10  # over a tenth (the rule's threshold) of every legacy request of the module
     with httpx.Client(base_url=stack.proxy.url, timeout=10) as client:
-        for _ in range(3):
+        for _ in range(down):
             assert client.get("/api/nothing-here").status_code == 502
     at = stack.prometheus.scraped_after(time.time())
     assert at - stack.first_scrape < 5 * 60, "the rule's 5-minute window must see it all"
     lines = stack.requests()
     legacy = [line for line in lines if line["side"] == "legacy"]
     failed = [line for line in legacy if line.get("error") in UPSTREAM_KINDS]
-    assert len(failed) == 3
+    assert len(failed) == down and down / len(legacy) > 0.1, len(legacy)
     assert by(rule(stack, "StranglerLegacyUnreachable", at), "instance") == pytest.approx(
-        {f"127.0.0.1:{stack.proxy.port}": 3 / len(legacy)})
+        {f"127.0.0.1:{stack.proxy.port}": down / len(legacy)})
 
     requests = per_second(panel(stack, (6, "A"), at), stack, at, "route", "side")
     sent = Counter((line["route"], line["side"]) for line in lines)
