@@ -25,7 +25,7 @@ from dbtypes import utcnow
 from proxy.lifecycle import RouteState, state_name
 from proxy.validation import RouteFileError, Shape, flask_share, load_table
 from rollout import metrics
-from rollout.gate import BREACH, PASS, Figures, Verdict, evaluate
+from rollout.gate import BREACH, HOLD, PASS, Figures, Verdict, evaluate
 from rollout.models import RolloutState, RouteChange
 from rollout.plan import Plan, plans
 from rollout.route_file import flip_route
@@ -96,6 +96,13 @@ class Controller:
         return decisions
 
     def _route(self, plan: Plan, current: str) -> Decision:
+        # Every series at 0 before its first event: a counter born at 1 never rises in
+        # Prometheus, and increase() (the Grafana panels) would show no promotion at all.
+        metrics.PROMOTIONS.labels(plan.route)
+        for action in ("rollback", "pause"):
+            metrics.ROLLBACKS.labels(plan.route, action)
+        for outcome in (PASS, HOLD, BREACH):
+            metrics.EVALUATIONS.labels(plan.route, outcome)
         decision = self._decide(plan, current)
         index = plan.index(decision.step)
         metrics.STEP.labels(plan.route).set(-1 if index is None else index)

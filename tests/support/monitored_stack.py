@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 from shadow import Outcome, engine_from_url, schema
 from tests.support.processes import (
+    TEST_JWT_SECRET,
     ServerProcess,
 )
 from tests.support.prometheus import Prometheus
@@ -139,6 +140,21 @@ class Stack:
             time.sleep(0.2)
         assert (stored, counted) == (comparisons, comparisons)
         return self.prometheus.scraped_after(time.time())
+
+    def rollout(self, *args: str) -> str:
+        """Run ``strangler rollout ARGS`` on this stack's routes.yaml and database, its metrics
+        written into the proxy's PROMETHEUS_MULTIPROC_DIR (so the proxy's /metrics has them)."""
+        return subprocess.run(
+            [str(Path(sys.executable).parent / "strangler"), "rollout", *args], text=True,
+            env={**os.environ, "DATABASE_URL": self.database_url,
+                 "ROUTES_FILE": str(self.routes_file), "JWT_SECRET": TEST_JWT_SECRET,
+                 "PROMETHEUS_MULTIPROC_DIR": self.proxy.env["PROMETHEUS_MULTIPROC_DIR"]},
+            capture_output=True, timeout=60, check=True,
+        ).stdout
+
+    def rollout_status(self) -> dict[str, dict[str, Any]]:
+        """Return ``strangler rollout status --json`` by route."""
+        return {row["route"]: row for row in json.loads(self.rollout("status", "--json"))}
 
     def parity_report(self) -> list[dict[str, Any]]:
         """Return ``strangler parity report --json`` over the last hour."""

@@ -25,7 +25,7 @@ from proxy.lifecycle import state_name
 from proxy.validation import load_table
 from shadow import engine_from_url, schema
 from shadow import metrics as shadow_metrics
-from tests.support.monitored_stack import OUTCOMES, Stack, rewrite
+from tests.support.monitored_stack import OUTCOMES, SLUG_ROUTE, Stack, rewrite
 from tests.support.monitoring import DASHBOARD, alert_rules
 
 pytestmark = [pytest.mark.postgres, pytest.mark.legacy]
@@ -292,20 +292,131 @@ def test_comparisons_the_store_could_not_write_show_and_alert(stack: Stack, traf
         'ALERTS{alertname="StranglerParityStoreLosingWrites",alertstate="firing"}')
 
 
+PLANNED = "GET /api/articles/:slug"
+PLAN = """\
+rollout:                                   # small enough for a handful of requests
+  steps: [shadow, canary 50]
+  gate: {parity: 50, min_comparisons: 5, window: 10m, candidate_errors: 0,
+         latency_ratio_p99: null}
+  hold: 1ms                                # the next passing evaluation promotes
+  on_breach: rollback
+"""
+
+
+def test_the_rollout_panels_show_what_the_controller_did(stack: Stack, traffic: float
+                                                         ) -> None:
+    """`strangler rollout --once` runs on the stack's routes.yaml, writing into the proxy's
+    multiprocess directory: hold, pass, pass (promoted to canary 50), hold, breach (rolled
+    back).
+    The figures are checked against routes.yaml, `rollout status --json` and the audit rows."""
+    text = stack.routes_file.read_text()
+    assert SLUG_ROUTE in text and "\nrollout:" not in text
+    loads = stack.events("routes_loaded")
+    rewrite(stack.routes_file, text.replace("routes:\n", PLAN + "routes:\n", 1).replace(
+        SLUG_ROUTE, SLUG_ROUTE + "    rollout: default\n"))
+    stack.wait_for_events("routes_loaded", loads + 2)
+
+    decisions: list[str] = []
+
+    def once() -> dict[str, Any]:
+        """One evaluation by a fresh controller; return the route's status after it."""
+        stack.rollout("run", "--once")
+        status = stack.rollout_status()
+        assert set(status) == {PLANNED}
+        row = status[PLANNED]
+        assert row["evaluations"] == len(decisions) + 1  # each run judged the route once
+        decisions.append(row["gate"]["decision"])
+        return row
+
+    def send(count: int, headers: dict[str, str]) -> None:
+        """Send ``count`` requests to the planned route; wait until the store has them."""
+        before = stack.stored()
+        with httpx.Client(base_url=stack.proxy.url, timeout=30) as client:
+            for _ in range(count):
+                answer = client.get(f"/api/articles/{stack.slug}", headers=headers)
+                assert answer.status_code in (200, 418), answer.text
+        deadline = time.monotonic() + 20
+        while stack.stored() < before + count:
+            assert time.monotonic() < deadline, (stack.stored(), before, count)
+            time.sleep(0.2)
+        assert stack.stored() == before + count
+
+    def share(step: str) -> float:
+        """Flask's share of users on a step, as docs/rollout.md defines it."""
+        fixed = {"shadow": 0.0, "flask": 100.0}
+        return fixed[step] if step in fixed else float(step.removeprefix("canary "))
+
+    first = once()  # one comparison so far (the route appearing): too few, hold
+    assert (first["step"], first["gate"]["decision"]) == ("shadow", "hold")
+    start = stack.prometheus.scraped_after(time.time())  # every series exists from here
+
+    send(5, {})  # matches
+    passing = once()  # the gate passes; it has to have held (1 ms) before a promotion
+    assert (passing["step"], passing["gate"]["decision"]) == ("shadow", "pass")
+    loads = stack.events("routes_loaded")
+    promoted = once()
+    assert (promoted["step"], promoted["gate"]["decision"]) == ("canary 50", "pass")
+    stack.wait_for_events("routes_loaded", loads + 2)  # both workers serve the canary
+    at = stack.prometheus.scraped_after(time.time())
+    on_file = steps(stack)
+    assert on_file[PLANNED] == "canary 50"
+    assert by(panel(stack, (13, "A"), at), "route") == {PLANNED: share(on_file[PLANNED])}
+
+    assert once()["gate"]["decision"] == "hold"  # nothing compared on the new step yet
+    send(5, {"X-Test-Alter": "status"})  # Flask answers 418: mismatches
+    loads = stack.events("routes_loaded")
+    rolled = once()
+    assert (rolled["step"], rolled["status"], rolled["gate"]["decision"]) == (
+        "shadow", "rolled back", "breach")
+    stack.wait_for_events("routes_loaded", loads + 2)
+    at = stack.prometheus.scraped_after(time.time())
+    on_file = steps(stack)
+    assert on_file[PLANNED] == "shadow"
+    assert by(panel(stack, (13, "A"), at), "route") == {PLANNED: share(on_file[PLANNED])}
+
+    engine = engine_from_url(stack.database_url)
+    try:
+        with engine.connect() as connection:
+            audit = connection.execute(sa.text(
+                "SELECT from_state, to_state, reason FROM route_changes"
+                " WHERE actor LIKE 'rollout@%' ORDER BY id")).all()
+    finally:
+        engine.dispose()
+    assert [(a.from_state, a.to_state) for a in audit] == [("shadow", "canary 50"),
+                                                           ("canary 50", "shadow")]
+    window = f"{round((at - start) * 1000)}ms"  # from a scrape after the first run
+    assert by(panel(stack, (14, "A"), at, window), "route") == {
+        PLANNED: sum(a.reason.startswith("promoted") for a in audit)}
+    assert by(panel(stack, (14, "B"), at, window), "route", "action") == {
+        (PLANNED, "rollback"): sum(a.reason.startswith("rolled back") for a in audit),
+        (PLANNED, "pause"): 0.0}  # a pause moves nothing: no audit row, status "paused"
+    evaluated = {decision: round(value * (at - start), 6) for decision, value in
+                 by(panel(stack, (14, "C"), at, window), "decision").items()}
+    assert evaluated == dict(Counter(decisions[1:]))  # what each run left in the status
+    assert evaluated == {"pass": 2, "hold": 1, "breach": 1}
+
+
+def steps(stack: Stack) -> dict[str, str]:
+    """Return each route's step as routes.yaml says now."""
+    table = load_table(stack.routes_file.read_text(), "routes.yaml", None)
+    return {route.template: state_name(route.entry) for route in table.routes}
+
+
 def test_legacy_down_and_every_request_panel_match_the_access_log(stack: Stack, traffic: float
                                                                  ) -> None:
     stack.legacy.stop()
+    down = 10  # over a tenth (the rule's threshold) of every legacy request of the module
     with httpx.Client(base_url=stack.proxy.url, timeout=10) as client:
-        for _ in range(3):
+        for _ in range(down):
             assert client.get("/api/nothing-here").status_code == 502
     at = stack.prometheus.scraped_after(time.time())
     assert at - stack.first_scrape < 5 * 60, "the rule's 5-minute window must see it all"
     lines = stack.requests()
     legacy = [line for line in lines if line["side"] == "legacy"]
     failed = [line for line in legacy if line.get("error") in UPSTREAM_KINDS]
-    assert len(failed) == 3
+    assert len(failed) == down and down / len(legacy) > 0.1, len(legacy)
     assert by(rule(stack, "StranglerLegacyUnreachable", at), "instance") == pytest.approx(
-        {f"127.0.0.1:{stack.proxy.port}": 3 / len(legacy)})
+        {f"127.0.0.1:{stack.proxy.port}": down / len(legacy)})
 
     requests = per_second(panel(stack, (6, "A"), at), stack, at, "route", "side")
     sent = Counter((line["route"], line["side"]) for line in lines)
