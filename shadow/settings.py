@@ -239,6 +239,7 @@ COMPOSE: tuple[Setting, ...] = tuple(
         ("LEGACY_PORT", "port", 3000, "legacy"),
         ("POSTGRES_PORT", "port", 5433, "PostgreSQL"),
         ("REDIS_PORT", "port", 6380, "Redis"),
+        ("EDGE_METRICS_PORT", "port", 9145, "the edge's metrics (`strangler edge metrics`)"),
         ("PROMETHEUS_PORT", "port", 9090, "Prometheus"),
         ("GRAFANA_PORT", "port", 3001, "Grafana"),
         ("PROXY_WORKERS", "integer", 2, "gunicorn workers per proxy colour (`WEB_CONCURRENCY`)"),
