@@ -13,12 +13,13 @@ import os
 import queue
 import threading
 import time
+from abc import ABC, abstractmethod
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
 
-class BatchThread(Generic[T]):
+class BatchThread(ABC, Generic[T]):
     """A bounded queue and the thread that writes it in batches (subclasses define _write)."""
 
     thread_name = "batches"
@@ -30,9 +31,9 @@ class BatchThread(Generic[T]):
         self._pid: int | None = None
         self._lock = threading.Lock()
 
+    @abstractmethod
     def _write(self, batch: list[T]) -> None:
         """Write one batch (on the thread; must not raise)."""
-        raise NotImplementedError
 
     def _started(self) -> None:
         """Prepare this process's thread (before it runs): clients, state."""
